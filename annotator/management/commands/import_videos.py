@@ -1,0 +1,42 @@
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from annotator.metadata import MetadataError
+from annotator.services.ingest import IngestError, import_folder
+from pipeline.models import Job
+
+from ._helpers import get_project
+
+
+class Command(BaseCommand):
+    help = "Import a server folder of videos with a metadata CSV; each video is then ingested."
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder")
+        parser.add_argument("--metadata", required=True, help="CSV: video_id, subject_id, ...")
+        parser.add_argument("--project", required=True)
+        parser.add_argument(
+            "--wait", action="store_true", help="wait until every ingest job has ended"
+        )
+
+    def handle(self, folder, metadata, project, wait=False, **_):
+        target = get_project(project)
+        try:
+            text = Path(metadata).read_text(encoding="utf-8")
+            report = import_folder(target, Path(folder), text)
+        except (OSError, MetadataError, IngestError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"{len(report.created)} videos queued for ingest")
+        for video in report.rejected:
+            self.stdout.write(f"  rejected {video.external_id}: {video.error}")
+        for line in report.skipped:
+            self.stdout.write(f"  skipped {line}")
+        if wait and report.jobs:
+            ids = [j.pk for j in report.jobs]
+            while Job.objects.filter(pk__in=ids, state__in=Job.ACTIVE_STATES).exists():
+                time.sleep(1)
+            for job in Job.objects.filter(pk__in=ids).select_related("video"):
+                line = f"  {job.video.external_id}: {job.state}"
+                self.stdout.write(line + (f" ({job.error})" if job.error else ""))

@@ -1,0 +1,28 @@
+"""The domain model of design §3, one module per concern."""
+
+from .history import AppendOnlyError, AppendOnlyModel
+from .labeling import Assignment, Labeler, Segment, SegmentHistory
+from .project import Category, Project, Subject, Upload, Video
+from .release import BaselineRun, Release
+from .review import AgreementRun, Clip, Disagreement, ReviewDecision, ReviewDecisionHistory
+
+__all__ = [
+    "AgreementRun",
+    "AppendOnlyError",
+    "AppendOnlyModel",
+    "Assignment",
+    "BaselineRun",
+    "Category",
+    "Clip",
+    "Disagreement",
+    "Labeler",
+    "Project",
+    "Release",
+    "ReviewDecision",
+    "ReviewDecisionHistory",
+    "Segment",
+    "SegmentHistory",
+    "Subject",
+    "Upload",
+    "Video",
+]

@@ -1,0 +1,103 @@
+"""Assign videos to labeler pairs (balancing lives in the pure annotator.assignment module)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Max, Q
+
+from annotator.assignment import plan_assignments
+from annotator.models import Assignment, Labeler, Project, Video
+
+
+class AssignmentError(ValueError):
+    pass
+
+
+def _real(qs):
+    return qs.filter(is_training=False)
+
+
+def existing_pairs(project: Project) -> list[tuple[int, int]]:
+    pairs: dict[int, list[int]] = {}
+    for video_id, labeler_id in _real(
+        Assignment.objects.filter(video__project=project)
+    ).values_list("video_id", "labeler_id"):
+        pairs.setdefault(video_id, []).append(labeler_id)
+    return [tuple(sorted(ls)) for ls in pairs.values() if len(ls) == 2]
+
+
+@transaction.atomic
+def assign_unassigned(project: Project) -> list[Assignment]:
+    """Give every not-yet-assigned video of the project to two labelers, keeping balance."""
+    labelers = list(project.labelers.filter(is_active=True).order_by("code"))
+    if len(labelers) < 2:
+        raise AssignmentError(
+            f"project {project.name} needs at least two active labelers (has {len(labelers)})"
+        )
+    videos = list(
+        project.videos.exclude(status=Video.Status.REJECTED)
+        .annotate(n=Count("assignments", filter=Q(assignments__is_training=False)))
+        .filter(n=0)
+        .order_by("id")
+    )
+    plan = plan_assignments(
+        [v.pk for v in videos], [lab.pk for lab in labelers], existing_pairs(project)
+    )
+    next_position = {
+        row["labeler_id"]: (row["top"] or 0) + 1
+        for row in Assignment.objects.filter(labeler__in=labelers)
+        .values("labeler_id")
+        .annotate(top=Max("position"))
+    }
+    created = []
+    for item in plan:
+        for labeler_id in item.labelers:
+            position = next_position.get(labeler_id, 1)
+            next_position[labeler_id] = position + 1
+            created.append(
+                Assignment(video_id=item.video, labeler_id=labeler_id, position=position)
+            )
+    Assignment.objects.bulk_create(created)
+    return created
+
+
+@transaction.atomic
+def reassign(assignment: Assignment, new_labeler: Labeler) -> Assignment:
+    """Hand an assignment to another labeler; work already done is never moved or dropped."""
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.labeler_id == new_labeler.pk:
+        return assignment
+    if Assignment.objects.filter(video=assignment.video, labeler=new_labeler).exists():
+        raise AssignmentError(
+            f"{new_labeler.code} already labels video {assignment.video.external_id}: "
+            "a video needs two different labelers"
+        )
+    if assignment.segments.exists() or assignment.state == Assignment.State.SUBMITTED:
+        raise AssignmentError(
+            f"{assignment.labeler.code} has already started video "
+            f"{assignment.video.external_id}; reassigning would discard their segments"
+        )
+    top = Assignment.objects.filter(labeler=new_labeler).aggregate(top=Max("position"))["top"]
+    assignment.labeler = new_labeler
+    assignment.position = (top or 0) + 1
+    assignment.save(update_fields=["labeler", "position"])
+    return assignment
+
+
+def queue_for(labeler: Labeler):
+    return (
+        Assignment.objects.filter(labeler=labeler)
+        .select_related("video", "video__project")
+        .order_by("position")
+    )
+
+
+@transaction.atomic
+def submit(assignment: Assignment) -> Assignment:
+    from django.utils import timezone
+
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment.state = Assignment.State.SUBMITTED
+    assignment.submitted_at = timezone.now()
+    assignment.save(update_fields=["state", "submitted_at"])
+    return assignment

@@ -1,0 +1,231 @@
+"""Getting videos in: chunked browser uploads and bulk import of a server folder.
+
+Every path ends in one ingest job per video (pipeline.handlers.ingest) that hashes, probes and
+proxies it. Source files are written under MEDIA_ROOT by rename, so a crash never leaves a
+half-copied source where a Video row points.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from annotator.metadata import VIDEO_EXTENSIONS, parse_metadata
+from annotator.models import Project, Subject, Upload, Video
+from pipeline import jobs
+from pipeline.models import Job
+
+
+class IngestError(ValueError):
+    """A request that cannot be carried out; the message says why."""
+
+
+def media_path(relative: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relative
+
+
+def _new_source_name(project: Project, suffix: str) -> str:
+    return f"sources/{project.pk}/{uuid.uuid4().hex}{suffix.lower()}"
+
+
+def start_ingest(video: Video, user=None) -> Job:
+    return jobs.enqueue("ingest", project=video.project, video=video, user=user)
+
+
+# --- browser uploads ------------------------------------------------------------------------
+
+
+def upload_part_path(upload: Upload) -> Path:
+    return media_path(f"uploads/{upload.pk}.part")
+
+
+def create_upload(
+    project: Project, filename: str, size_bytes: int, user, external_id: str = ""
+) -> Upload:
+    name = Path(filename).name
+    if not name:
+        raise IngestError("a file name is required")
+    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+        raise IngestError(
+            f"{name}: not a video file extension (expected one of {', '.join(VIDEO_EXTENSIONS)})"
+        )
+    if size_bytes <= 0:
+        raise IngestError(f"{name}: the file is empty")
+    external_id = (external_id or Path(name).stem).strip()
+    if project.videos.filter(external_id=external_id).exists():
+        raise IngestError(f"video id {external_id!r} already exists in project {project.name}")
+    upload = Upload.objects.create(
+        project=project,
+        filename=name,
+        external_id=external_id,
+        size_bytes=size_bytes,
+        created_by=user,
+    )
+    path = upload_part_path(upload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return upload
+
+
+class ChunkOffsetError(IngestError):
+    def __init__(self, expected: int):
+        super().__init__(f"chunk must start at byte {expected}")
+        self.expected = expected
+
+
+def write_chunk(upload: Upload, offset: int, chunks) -> int:
+    """Append one chunk at `offset`; a chunk already received is acknowledged, not rewritten."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        if upload.state != Upload.State.RECEIVING:
+            raise IngestError(f"upload {upload.pk} is {upload.state}")
+        if offset < upload.received_bytes:
+            return upload.received_bytes  # a resent chunk after a lost response
+        if offset != upload.received_bytes:
+            raise ChunkOffsetError(upload.received_bytes)
+        written = 0
+        with open(upload_part_path(upload), "r+b") as fh:
+            fh.seek(offset)
+            fh.truncate()
+            for piece in chunks:
+                written += len(piece)
+                if offset + written > upload.size_bytes:
+                    fh.truncate(offset)
+                    raise IngestError("the chunk goes past the declared file size")
+                fh.write(piece)
+            fh.flush()
+            os.fsync(fh.fileno())
+        upload.received_bytes = offset + written
+        upload.save(update_fields=["received_bytes"])
+        return upload.received_bytes
+
+
+def complete_upload(upload: Upload, user=None) -> tuple[Video, Job]:
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        if upload.state == Upload.State.COMPLETE and upload.video_id:
+            video = upload.video
+            return video, video.jobs.filter(kind="ingest").first()
+        if upload.received_bytes != upload.size_bytes:
+            raise IngestError(
+                f"upload incomplete: {upload.received_bytes} of {upload.size_bytes} bytes received"
+            )
+        if upload.project.videos.filter(external_id=upload.external_id).exists():
+            raise IngestError(f"video id {upload.external_id!r} already exists")
+        relative = _new_source_name(upload.project, Path(upload.filename).suffix)
+        video = Video.objects.create(
+            project=upload.project,
+            external_id=upload.external_id,
+            original_name=upload.filename,
+            source_file=relative,
+            size_bytes=upload.size_bytes,
+            created_by=user,
+        )
+        upload.state = Upload.State.COMPLETE
+        upload.video = video
+        upload.save(update_fields=["state", "video"])
+        job = start_ingest(video, user)
+        # The rename comes last: if anything above fails, the rows roll back and the upload's
+        # part file stays where it was, so the client can complete again.
+        dest = media_path(relative)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(upload_part_path(upload), dest)
+    return video, job
+
+
+def abort_upload(upload: Upload) -> None:
+    upload_part_path(upload).unlink(missing_ok=True)
+    Upload.objects.filter(pk=upload.pk).update(state=Upload.State.ABORTED)
+
+
+# --- bulk import from a server folder -------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: list[Video] = field(default_factory=list)
+    rejected: list[Video] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "created": [v.external_id for v in self.created],
+            "rejected": {v.external_id: v.error for v in self.rejected},
+            "skipped": self.skipped,
+            "jobs": [j.pk for j in self.jobs],
+        }
+
+
+def check_import_folder(folder: Path) -> Path:
+    folder = folder.resolve()
+    if not folder.is_dir():
+        raise IngestError(f"import folder not found: {folder}")
+    roots = [Path(r).resolve() for r in settings.IMPORT_ROOTS]
+    if roots and not any(folder == r or r in folder.parents for r in roots):
+        raise IngestError(f"{folder} is outside the allowed import folders (MGSTUDIO_IMPORT_ROOTS)")
+    return folder
+
+
+def _place_source(src: Path, relative: str) -> None:
+    """Hard-link when on the same filesystem (instant for multi-GB files), else copy; by rename."""
+    dest = media_path(relative)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    temp = dest.with_name(f".{dest.name}.part")
+    temp.unlink(missing_ok=True)
+    try:
+        os.link(src, temp)
+    except OSError:
+        shutil.copyfile(src, temp)
+    os.replace(temp, dest)
+
+
+def import_folder(project: Project, folder: Path, metadata_text: str, user=None) -> ImportReport:
+    folder = check_import_folder(folder)
+    rows = parse_metadata(metadata_text, folder)
+    report = ImportReport()
+    for row in rows:
+        if project.videos.filter(external_id=row.video_id).exists():
+            report.skipped.append(f"{row.video_id}: already in the project")
+            continue
+        with transaction.atomic():
+            subject = None
+            if row.subject_id:
+                subject, _ = Subject.objects.get_or_create(
+                    project=project,
+                    subject_id=row.subject_id,
+                    defaults={"gender": row.gender, "nationality": row.nationality},
+                )
+            video = Video(
+                project=project,
+                external_id=row.video_id or f"line-{row.line}",
+                original_name=row.file.name if row.file else "",
+                subject=subject,
+                match_result=row.result,
+                created_by=user,
+            )
+            if not row.ok:
+                video.status = Video.Status.REJECTED
+                video.error_code = "metadata"
+                video.error = f"metadata line {row.line}: " + "; ".join(row.errors)
+                video.save()
+                report.rejected.append(video)
+                continue
+            relative = _new_source_name(project, row.file.suffix)
+            _place_source(row.file, relative)
+            video.source_file = relative
+            video.size_bytes = row.file.stat().st_size
+            try:
+                video.save()
+            except Exception:
+                media_path(relative).unlink(missing_ok=True)
+                raise
+            report.created.append(video)
+            report.jobs.append(start_ingest(video, user))
+    return report

@@ -1,0 +1,244 @@
+"""Serializers: shapes of the API's JSON. Validation rules live in annotator.services."""
+
+from rest_framework import serializers
+
+from annotator.models import Assignment, Category, Labeler, Project, Segment, Subject, Video
+from pipeline.models import Job
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "queue",
+            "state",
+            "progress",
+            "message",
+            "log",
+            "error",
+            "attempts",
+            "max_attempts",
+            "params",
+            "result",
+            "project",
+            "video",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "worker",
+        ]
+        read_only_fields = fields
+
+
+class JobSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = ["id", "state", "progress", "message", "error"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "group", "hotkey", "description", "label_index"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    labelers = serializers.SlugRelatedField(
+        slug_field="code", many=True, queryset=Labeler.objects.all(), required=False
+    )
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "description",
+            "taxonomy_name",
+            "theta",
+            "clip_bounds_rule",
+            "labelers",
+            "progress",
+            "created_at",
+        ]
+        read_only_fields = ["taxonomy_name", "created_at"]
+
+    def get_progress(self, project) -> dict:
+        videos = project.videos.all()
+        by_status = {s: videos.filter(status=s).count() for s in Video.Status.values}
+        real = Assignment.objects.filter(video__project=project, is_training=False)
+        return {
+            "videos": videos.count(),
+            "ready": by_status[Video.Status.READY],
+            "pending": by_status[Video.Status.PENDING],
+            "ingesting": by_status[Video.Status.INGESTING],
+            "rejected": by_status[Video.Status.REJECTED],
+            "assigned": videos.filter(assignments__is_training=False).distinct().count(),
+            "submitted": real.filter(state=Assignment.State.SUBMITTED).count(),
+            "assignments": real.count(),
+            "clips": project.clips.count(),
+            "releases": project.releases.count(),
+        }
+
+
+class SubjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Subject
+        fields = ["id", "project", "subject_id", "gender", "nationality"]
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    subject = serializers.SlugRelatedField(slug_field="subject_id", read_only=True)
+    labelers = serializers.SerializerMethodField()
+    ingest_job = serializers.SerializerMethodField()
+    emotion = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Video
+        fields = [
+            "id",
+            "project",
+            "external_id",
+            "status",
+            "error_code",
+            "error",
+            "fps",
+            "fps_fraction",
+            "num_frames",
+            "width",
+            "height",
+            "duration",
+            "has_audio",
+            "video_codec",
+            "size_bytes",
+            "sha256",
+            "subject",
+            "match_result",
+            "emotion",
+            "labelers",
+            "ingest_job",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_labelers(self, video) -> list[str]:
+        return [a.labeler.code for a in video.assignments.all() if not a.is_training]
+
+    def get_ingest_job(self, video) -> dict | None:
+        jobs = [j for j in video.jobs.all() if j.kind == "ingest"]
+        if not jobs:
+            return None
+        latest = max(jobs, key=lambda j: j.pk)
+        return JobSummarySerializer(latest).data
+
+
+class LabelerVideoSerializer(VideoSerializer):
+    """What a labeler may see of a video: no other labeler, no file names or hashes."""
+
+    class Meta(VideoSerializer.Meta):
+        fields = [
+            "id",
+            "project",
+            "external_id",
+            "status",
+            "fps",
+            "fps_fraction",
+            "num_frames",
+            "width",
+            "height",
+            "duration",
+        ]
+        read_only_fields = fields
+
+
+class AssignmentVideoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Video
+        fields = ["id", "external_id", "status", "num_frames", "fps", "project"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    video = AssignmentVideoSerializer(read_only=True)
+    labeler = serializers.SlugRelatedField(slug_field="code", queryset=Labeler.objects.all())
+    segment_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "video",
+            "labeler",
+            "state",
+            "position",
+            "is_training",
+            "last_frame",
+            "segment_count",
+            "assigned_at",
+            "submitted_at",
+        ]
+        read_only_fields = ["state", "is_training", "assigned_at", "submitted_at"]
+
+    def get_segment_count(self, assignment) -> int:
+        return sum(1 for s in assignment.segments.all() if not s.is_deleted)
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    category_code = serializers.IntegerField(source="category.code", read_only=True)
+
+    class Meta:
+        model = Segment
+        fields = [
+            "client_uuid",
+            "assignment",
+            "start_frame",
+            "end_frame",
+            "category_code",
+            "version",
+            "is_deleted",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SegmentWriteSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField(required=False)
+    assignment = serializers.IntegerField(required=False)
+    start_frame = serializers.IntegerField(required=False)
+    end_frame = serializers.IntegerField(required=False)
+    category_code = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False)
+
+
+class LabelerSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Labeler
+        fields = ["id", "code", "username", "is_active"]
+
+
+class LabelerCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    code = serializers.CharField(max_length=20)
+    password = serializers.CharField(write_only=True, min_length=8)
+    project = serializers.IntegerField(required=False)
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    filename = serializers.CharField(max_length=255)
+    size = serializers.IntegerField(min_value=1)
+    external_id = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class ImportSerializer(serializers.Serializer):
+    folder = serializers.CharField()
+    metadata = serializers.CharField(help_text="The metadata CSV's text")
+
+
+class ReassignSerializer(serializers.Serializer):
+    labeler = serializers.CharField(help_text="The new labeler's code")

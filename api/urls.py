@@ -1,0 +1,31 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from api.views.accounts import LabelerViewSet, me
+from api.views.assignments import AssignmentViewSet
+from api.views.jobs import JobViewSet
+from api.views.projects import ProjectViewSet
+from api.views.segments import SegmentViewSet
+from api.views.uploads import UploadChunkView, UploadCompleteView, UploadCreateView
+from api.views.videos import VideoViewSet
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="project")
+router.register("videos", VideoViewSet, basename="video")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("segments", SegmentViewSet, basename="segment")
+router.register("jobs", JobViewSet, basename="job")
+router.register("labelers", LabelerViewSet, basename="labeler")
+
+urlpatterns = [
+    path("me/", me, name="me"),
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("uploads/", UploadCreateView.as_view(), name="upload-create"),
+    path("uploads/<int:pk>/chunk/", UploadChunkView.as_view(), name="upload-chunk"),
+    path("uploads/<int:pk>/complete/", UploadCompleteView.as_view(), name="upload-complete"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,106 @@
+from pathlib import Path
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from annotator.assignment import load_per_labeler, videos_per_pair
+from annotator.models import Labeler, Project, Segment
+from annotator.services.assignment import AssignmentError, assign_unassigned, existing_pairs
+from annotator.services.ingest import IngestError, check_import_folder
+from annotator.services.taxonomy import load_taxonomy_into
+from annotator.taxonomy import TaxonomyError, load_taxonomy
+from api.permissions import IsAdminOrReadOnlyMember, is_admin, labeler_of
+from api.serializers import CategorySerializer, ImportSerializer, ProjectSerializer
+from pipeline import jobs
+
+
+class ProjectViewSet(viewsets.ModelViewSet):
+    serializer_class = ProjectSerializer
+    permission_classes = [IsAdminOrReadOnlyMember]
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        projects = Project.objects.prefetch_related("labelers")
+        if is_admin(self.request.user):
+            return projects
+        return projects.filter(labelers=labeler_of(self.request.user))
+
+    def destroy(self, request, pk=None):
+        project = self.get_object()
+        segments = Segment.objects.filter(assignment__video__project=project).count()
+        if segments:
+            return Response(
+                {
+                    "detail": f"project {project.name} holds {segments} labelled segments; "
+                    "it cannot be deleted"
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        project.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_create(self, serializer):
+        project = serializer.save()
+        load_taxonomy_into(project)
+
+    @action(detail=True, methods=["get"])
+    def categories(self, request, pk=None):
+        project = self.get_object()
+        return Response(CategorySerializer(project.categories.all(), many=True).data)
+
+    @extend_schema(request=dict, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def taxonomy(self, request, pk=None):
+        """Replace the project's taxonomy with a JSON taxonomy (the format of taxonomies/)."""
+        project = self.get_object()
+        try:
+            count = load_taxonomy_into(project, load_taxonomy(request.data))
+        except TaxonomyError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        return Response({"categories": count, "taxonomy_name": project.taxonomy_name})
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        project = self.get_object()
+        try:
+            created = assign_unassigned(project)
+        except AssignmentError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        codes = dict(Labeler.objects.values_list("pk", "code"))
+        pairs = existing_pairs(project)
+        return Response(
+            {
+                "created": len(created),
+                "load": {codes[k]: v for k, v in sorted(load_per_labeler(pairs).items())},
+                "pairs": {
+                    f"{codes[a]}-{codes[b]}": n
+                    for (a, b), n in sorted(videos_per_pair(pairs).items())
+                },
+            }
+        )
+
+    @extend_schema(request=ImportSerializer, responses={202: dict})
+    @action(detail=True, methods=["post"], url_path="import")
+    def import_folder(self, request, pk=None):
+        project = self.get_object()
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            folder = check_import_folder(Path(data.validated_data["folder"]))
+        except IngestError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        job = jobs.enqueue(
+            "import_folder",
+            project=project,
+            params={"folder": str(folder), "metadata": data.validated_data["metadata"]},
+            user=request.user,
+        )
+        return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+def project_or_404(pk) -> Project:
+    return get_object_or_404(Project, pk=pk)

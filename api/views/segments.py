@@ -1,0 +1,116 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from annotator.models import Assignment, Segment
+from annotator.services import segments as segment_service
+from api.permissions import IsAdminOrLabeler, is_admin, labeler_of
+from api.serializers import SegmentSerializer, SegmentWriteSerializer
+
+
+def _rule_error(exc: segment_service.SegmentRuleError) -> Response:
+    return Response({"detail": str(exc), "rule": exc.rule}, status=400)
+
+
+def _conflict(exc: segment_service.VersionConflict) -> Response:
+    return Response(
+        {"detail": str(exc), "current": SegmentSerializer(exc.current).data}, status=409
+    )
+
+
+class SegmentViewSet(viewsets.ModelViewSet):
+    """A labeler's own segments (blind: never another labeler's). Keyed by the client uuid."""
+
+    serializer_class = SegmentSerializer
+    permission_classes = [IsAdminOrLabeler]
+    lookup_field = "client_uuid"
+    filterset_fields = ["assignment", "assignment__video", "is_deleted"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        segments = Segment.objects.select_related("category", "assignment")
+        if is_admin(self.request.user):
+            return segments
+        return segments.filter(assignment__labeler=labeler_of(self.request.user))
+
+    def _writable(self, assignment: Assignment) -> None:
+        if assignment.labeler != labeler_of(self.request.user):
+            # Admins adjudicate in review; raw segments belong to their labeler.
+            raise PermissionDenied("Only the assigned labeler edits these segments.")
+
+    @extend_schema(request=SegmentWriteSerializer, responses={201: SegmentSerializer})
+    def create(self, request):
+        data = SegmentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        missing = [
+            f
+            for f in ("assignment", "start_frame", "end_frame", "category_code")
+            if f not in fields
+        ]
+        if missing:
+            return Response({"detail": f"missing fields: {', '.join(missing)}"}, status=400)
+        assignment = (
+            Assignment.objects.select_related("video", "labeler")
+            .filter(pk=fields["assignment"])
+            .first()
+        )
+        if assignment is None:
+            raise NotFound("no such assignment")
+        self._writable(assignment)
+        try:
+            result = segment_service.create_segment(
+                assignment,
+                request.user,
+                start_frame=fields["start_frame"],
+                end_frame=fields["end_frame"],
+                category_code=fields["category_code"],
+                client_uuid=fields.get("client_uuid"),
+            )
+        except segment_service.SegmentRuleError as exc:
+            return _rule_error(exc)
+        body = dict(SegmentSerializer(result.segment).data, warnings=result.warnings)
+        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
+
+    @extend_schema(request=SegmentWriteSerializer, responses={200: SegmentSerializer})
+    def partial_update(self, request, client_uuid=None):
+        segment = self.get_object()
+        self._writable(segment.assignment)
+        data = SegmentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        if "version" not in fields:
+            return Response({"detail": "version is required (optimistic concurrency)"}, 400)
+        try:
+            result = segment_service.update_segment(
+                segment,
+                request.user,
+                version=fields["version"],
+                start_frame=fields.get("start_frame"),
+                end_frame=fields.get("end_frame"),
+                category_code=fields.get("category_code"),
+            )
+        except segment_service.SegmentRuleError as exc:
+            return _rule_error(exc)
+        except segment_service.VersionConflict as exc:
+            return _conflict(exc)
+        return Response(dict(SegmentSerializer(result.segment).data, warnings=result.warnings))
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def destroy(self, request, client_uuid=None):
+        segment = self.get_object()
+        self._writable(segment.assignment)
+        try:
+            version = int(request.query_params.get("version", ""))
+        except ValueError:
+            return Response({"detail": "version is required (optimistic concurrency)"}, 400)
+        try:
+            segment = segment_service.delete_segment(segment, request.user, version=version)
+        except segment_service.SegmentRuleError as exc:
+            return _rule_error(exc)
+        except segment_service.VersionConflict as exc:
+            return _conflict(exc)
+        return Response(SegmentSerializer(segment).data)

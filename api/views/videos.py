@@ -1,0 +1,52 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+
+from annotator.models import Video
+from api.permissions import IsAdminOrReadOnlyMember, is_admin, labeler_of
+from api.ranges import serve_file
+from api.serializers import LabelerVideoSerializer, VideoSerializer
+
+
+class VideoViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAdminOrReadOnlyMember]
+    filterset_fields = ["project", "status", "match_result", "subject"]
+    ordering_fields = ["id", "external_id", "status", "created_at"]
+    search_fields = ["external_id"]
+
+    def get_queryset(self):
+        videos = Video.objects.select_related("subject").prefetch_related(
+            "assignments__labeler", "jobs"
+        )
+        if is_admin(self.request.user):
+            return videos
+        return videos.filter(assignments__labeler=labeler_of(self.request.user)).distinct()
+
+    def get_serializer_class(self):
+        return VideoSerializer if is_admin(self.request.user) else LabelerVideoSerializer
+
+    def _serve(self, request, field: str):
+        video = self.get_object()  # 404 for a labeler not assigned to it (blind annotation)
+        relative = getattr(video, field)
+        if not relative:
+            raise Http404("this video has no such file yet")
+        path = Path(settings.MEDIA_ROOT) / relative
+        if not path.is_file():
+            raise Http404("file missing on disk")
+        return serve_file(request, path, relative)
+
+    @extend_schema(responses={(200, "video/mp4"): bytes, (206, "video/mp4"): bytes})
+    @action(detail=True, methods=["get"])
+    def proxy(self, request, pk=None):
+        """The constant-frame-rate browser proxy, with HTTP range support."""
+        return self._serve(request, "proxy_file")
+
+    @extend_schema(responses={(200, "video/mp4"): bytes, (206, "video/mp4"): bytes})
+    @action(detail=True, methods=["get"])
+    def source(self, request, pk=None):
+        """The original file as uploaded (admins and the video's labelers only)."""
+        return self._serve(request, "source_file")

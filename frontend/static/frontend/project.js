@@ -1,0 +1,388 @@
+// The admin's project page: videos table (polled while anything is ingesting), chunked upload
+// widget, bulk import, assignment and the recent jobs panel.
+
+import { get, getAll, post } from "./api.js";
+import {
+  ACTIVE_JOB_STATES,
+  BUSY_VIDEO_STATES,
+  Poller,
+  badge,
+  el,
+  formatBytes,
+  formatDate,
+  formatNumber,
+  formatPercent,
+  formatSpeed,
+  jobUrl,
+  progressBar,
+  showError,
+} from "./dom.js";
+import { ChunkedUpload } from "./upload.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("project-app");
+const projectId = Number(root.dataset.projectId);
+const pageError = $("page-error");
+const PARALLEL_UPLOADS = 2;
+
+// --- summary, videos and jobs: one poller, every 2 s while something is still moving --------
+
+const rendered = { project: "", videos: "", jobs: "" };
+
+function changed(key, data) {
+  const json = JSON.stringify(data);
+  if (rendered[key] === json) return false;
+  rendered[key] = json;
+  return true;
+}
+
+function renderSummary(project) {
+  const p = project.progress || {};
+  const parts = [
+    `${formatNumber(p.videos)} videos`,
+    `${formatNumber(p.ready)} ready`,
+    `${formatNumber((p.pending || 0) + (p.ingesting || 0))} waiting or ingesting`,
+    `${formatNumber(p.rejected)} rejected`,
+    `${formatNumber(p.assigned)} assigned`,
+    `${formatNumber(p.submitted)} submitted`,
+  ];
+  const labelers = (project.labelers || []).join(", ") || "none";
+  $("project-summary").textContent =
+    `${parts.join(" · ")} — labelers: ${labelers} — taxonomy ${project.taxonomy_name}, θ = ${project.theta}`;
+}
+
+function videoRow(v) {
+  const job = v.ingest_job;
+  const status = el("td", { class: "status-cell" }, badge(v.status));
+  if (job && ACTIVE_JOB_STATES.has(job.state)) {
+    status.append(
+      el(
+        "div",
+        { class: "ingest-progress" },
+        progressBar(job.progress, `Ingest of ${v.external_id}`),
+        job.message ? el("span", { class: "muted small", text: job.message }) : null,
+      ),
+    );
+  }
+  if (v.status === "rejected" || v.error) {
+    const code = v.error_code ? `${v.error_code}: ` : "";
+    status.append(el("p", { class: "row-error", text: `${code}${v.error || "rejected"}` }));
+  }
+  const fps = v.fps === null || v.fps === undefined ? "—" : formatNumber(v.fps, 3);
+  const size = [v.width && v.height ? `${v.width}×${v.height}` : "", v.size_bytes ? formatBytes(v.size_bytes) : ""]
+    .filter(Boolean)
+    .join(" · ") || "—";
+  const audio = v.has_audio === true ? "yes" : v.has_audio === false ? "no" : "—";
+  const result = v.match_result ? badge(v.match_result) : "—";
+  return el(
+    "tr",
+    { dataset: { videoId: v.id, externalId: v.external_id, status: v.status } },
+    el("th", { scope: "row", text: v.external_id }),
+    status,
+    el("td", { class: "num", title: v.fps_fraction || null, text: fps }),
+    el("td", { class: "num", text: formatNumber(v.num_frames) }),
+    el("td", { class: "nowrap", text: size, title: v.duration ? `${formatNumber(v.duration, 2)} s` : null }),
+    el("td", { text: audio }),
+    el("td", { text: v.subject || "—" }),
+    el("td", {}, result),
+    el("td", { text: (v.labelers || []).join(", ") || "—" }),
+  );
+}
+
+function renderVideos(videos) {
+  if (!changed("videos", videos)) return;
+  $("videos-table").tBodies[0].replaceChildren(...videos.map(videoRow));
+  $("videos-empty").hidden = videos.length > 0;
+}
+
+function jobItem(job) {
+  const active = ACTIVE_JOB_STATES.has(job.state);
+  const item = el(
+    "li",
+    { class: "job-item", dataset: { jobId: job.id, state: job.state } },
+    el(
+      "div",
+      { class: "job-head" },
+      el("a", { href: jobUrl(job.id), text: `#${job.id} ${job.kind}` }),
+      badge(job.state),
+      active || job.state === "succeeded" ? progressBar(job.progress, `Job ${job.id}`) : null,
+      el("span", { class: "muted small", text: formatDate(job.created_at) }),
+    ),
+    job.message && active ? el("p", { class: "muted small", text: job.message }) : null,
+    job.error ? el("p", { class: "row-error", text: job.error }) : null,
+  );
+  if (job.state === "failed") {
+    const button = el("button", { type: "button", class: "small", text: "Retry" });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await post(`jobs/${job.id}/retry/`);
+        showError(pageError, "");
+      } catch (err) {
+        showError(pageError, `Job ${job.id} could not be retried: ${err.message}`);
+      }
+      poller.now();
+    });
+    item.querySelector(".job-head").append(button);
+  }
+  return item;
+}
+
+function renderJobs(jobs) {
+  if (!changed("jobs", jobs)) return;
+  $("jobs-list").replaceChildren(...jobs.map(jobItem));
+  $("jobs-empty").hidden = jobs.length > 0;
+}
+
+async function refresh() {
+  const [project, videos, jobs] = await Promise.all([
+    get(`projects/${projectId}/`),
+    getAll("videos/", { project: projectId, page_size: 200 }),
+    get("jobs/", { project: projectId, page_size: 15 }).then((page) => page.results || page),
+  ]);
+  if (changed("project", project)) renderSummary(project);
+  renderVideos(videos);
+  renderJobs(jobs);
+  showError(pageError, "");
+  const busyVideo = videos.some(
+    (v) => BUSY_VIDEO_STATES.has(v.status) || (v.ingest_job && ACTIVE_JOB_STATES.has(v.ingest_job.state)),
+  );
+  return busyVideo || jobs.some((j) => ACTIVE_JOB_STATES.has(j.state)) || uploadsRunning > 0;
+}
+
+const poller = new Poller(async () => {
+  try {
+    return await refresh();
+  } catch (err) {
+    showError(pageError, `Could not refresh the page: ${err.message}`);
+    return true; // keep trying
+  }
+}, 2000);
+
+// --- upload widget ---------------------------------------------------------------------------
+
+const waiting = [];
+let uploadsRunning = 0;
+
+function uploadRow(file) {
+  const bar = el("progress", { max: "100", value: "0", "aria-label": `Upload of ${file.name}` });
+  const numbers = el("span", { class: "upload-numbers", text: `0 % · 0 B of ${formatBytes(file.size)}` });
+  const status = el("span", { class: "upload-status", role: "status", text: "Waiting" });
+  const error = el("p", { class: "row-error upload-error", role: "alert", hidden: true });
+  const cancel = el("button", { type: "button", class: "small", text: "Cancel" });
+  const row = el(
+    "li",
+    { class: "upload-item", dataset: { filename: file.name, state: "waiting" } },
+    el("div", { class: "upload-head" }, el("strong", { text: file.name }), status, cancel),
+    el("div", { class: "progress-line" }, bar, numbers),
+    error,
+  );
+  return { file, row, bar, numbers, status, error, cancel, upload: null, cancelled: false };
+}
+
+function setUploadState(item, state, text) {
+  item.row.dataset.state = state;
+  item.status.textContent = text;
+}
+
+function showProgress(item, sent, total, speed) {
+  const fraction = total > 0 ? sent / total : 1;
+  item.bar.value = Math.round(fraction * 1000) / 10;
+  item.numbers.textContent =
+    `${formatPercent(fraction)} · ${formatBytes(sent)} of ${formatBytes(total)} · ${formatSpeed(speed)}`;
+}
+
+async function runUpload(item) {
+  if (item.cancelled) return;
+  const upload = new ChunkedUpload(item.file, { project: projectId });
+  item.upload = upload;
+  setUploadState(item, "uploading", "Uploading");
+  upload.addEventListener("progress", (e) => showProgress(item, e.detail.sent, e.detail.total, e.detail.speed));
+  upload.addEventListener("retry", (e) => {
+    const { attempt, delay, message } = e.detail;
+    setUploadState(item, "retrying", `Retry ${attempt} of ${upload.maxRetries} in ${delay / 1000} s (${message})`);
+  });
+  upload.addEventListener("state", (e) => {
+    if (e.detail.state === "uploading") setUploadState(item, "uploading", "Uploading");
+    if (e.detail.state === "completing") setUploadState(item, "completing", "Finishing…");
+  });
+  try {
+    const result = await upload.start();
+    item.cancel.remove();
+    setUploadState(item, "done", "Uploaded");
+    if (result && result.job) {
+      item.status.append(" — ", el("a", { href: jobUrl(result.job), text: `ingest job #${result.job}` }));
+    }
+  } catch (err) {
+    item.cancel.remove();
+    if (upload.state === "aborted") {
+      setUploadState(item, "cancelled", "Cancelled");
+    } else {
+      setUploadState(item, "failed", "Failed");
+      item.error.textContent = err.message || String(err);
+      item.error.hidden = false;
+    }
+  }
+}
+
+function pump() {
+  while (uploadsRunning < PARALLEL_UPLOADS && waiting.length) {
+    const item = waiting.shift();
+    uploadsRunning += 1;
+    runUpload(item).finally(() => {
+      uploadsRunning -= 1;
+      pump();
+      poller.now();
+    });
+  }
+}
+
+function addFiles(files) {
+  for (const file of files) {
+    const item = uploadRow(file);
+    item.cancel.addEventListener("click", () => {
+      item.cancelled = true;
+      if (item.upload) item.upload.abort();
+      else {
+        const at = waiting.indexOf(item);
+        if (at >= 0) waiting.splice(at, 1);
+        item.cancel.remove();
+        setUploadState(item, "cancelled", "Cancelled");
+      }
+    });
+    $("upload-list").prepend(item.row);
+    waiting.push(item);
+  }
+  pump();
+}
+
+const input = $("upload-input");
+function takeChosenFiles() {
+  if (!input.files.length) return;
+  addFiles([...input.files]);
+  input.value = "";
+}
+input.addEventListener("change", takeChosenFiles);
+takeChosenFiles(); // files chosen before this module ran
+
+const dropzone = $("dropzone");
+for (const type of ["dragenter", "dragover"]) {
+  dropzone.addEventListener(type, (e) => {
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    dropzone.classList.add("dragging");
+  });
+}
+dropzone.addEventListener("dragleave", (e) => {
+  if (!dropzone.contains(e.relatedTarget)) dropzone.classList.remove("dragging");
+});
+dropzone.addEventListener("drop", (e) => {
+  e.preventDefault();
+  dropzone.classList.remove("dragging");
+  const files = [...(e.dataTransfer.files || [])];
+  if (files.length) addFiles(files);
+});
+
+// --- bulk import -----------------------------------------------------------------------------
+
+/** Poll one job into `box` until it ends; resolves to the final job. */
+async function watchJob(jobId, box, title) {
+  for (;;) {
+    let job;
+    try {
+      job = await get(`jobs/${jobId}/`);
+    } catch (err) {
+      box.replaceChildren(el("p", { class: "row-error", text: `${title}: ${err.message}` }));
+      await new Promise((r) => setTimeout(r, 2000));
+      continue;
+    }
+    // el() drops the null children (DOM append/replaceChildren would print "null").
+    box.replaceChildren(
+      el(
+        "div",
+        { dataset: { jobId: job.id, state: job.state } },
+        el("p", {}, el("a", { href: jobUrl(job.id), text: `${title} (job #${job.id})` }), " ", badge(job.state)),
+        progressBar(job.progress, title),
+        job.message && ACTIVE_JOB_STATES.has(job.state) ? el("p", { class: "muted small", text: job.message }) : null,
+        job.error ? el("p", { class: "row-error", role: "alert", text: job.error }) : null,
+      ),
+    );
+    if (!ACTIVE_JOB_STATES.has(job.state)) return job;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function importSummary(result) {
+  const created = (result && result.created) || [];
+  const rejected = Object.entries((result && result.rejected) || {});
+  const skipped = (result && result.skipped) || [];
+  return el(
+    "div",
+    { class: "small" },
+    el("p", { text: `${created.length} imported, ${rejected.length} rejected, ${skipped.length} skipped.` }),
+    rejected.length
+      ? el("ul", { class: "row-error" }, rejected.map(([id, why]) => el("li", { text: `${id}: ${why}` })))
+      : null,
+    skipped.length ? el("ul", { class: "muted" }, skipped.map((s) => el("li", { text: s }))) : null,
+  );
+}
+
+$("import-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const box = $("import-status");
+  const button = form.querySelector("button[type=submit]");
+  const folder = form.elements.folder.value.trim();
+  const file = form.elements.metadata_file.files[0];
+  button.disabled = true;
+  try {
+    const metadata = file ? await file.text() : form.elements.metadata.value;
+    if (!metadata.trim()) throw new Error("Give the metadata CSV (a file or pasted text).");
+    box.replaceChildren(el("p", { text: "Starting the import…" }));
+    const { job } = await post(`projects/${projectId}/import/`, { folder, metadata });
+    poller.now();
+    const final = await watchJob(job, box, "Import");
+    if (final.state === "succeeded") box.append(importSummary(final.result));
+  } catch (err) {
+    box.replaceChildren(el("p", { class: "row-error", role: "alert", text: err.message }));
+  } finally {
+    button.disabled = false;
+    poller.now();
+  }
+});
+
+// --- assignment ------------------------------------------------------------------------------
+
+function countTable(caption, head, counts) {
+  const rows = Object.entries(counts || {}).map(([key, n]) =>
+    el("tr", {}, el("th", { scope: "row", text: key }), el("td", { class: "num", text: String(n) })),
+  );
+  return el(
+    "table",
+    { class: "data compact" },
+    el("caption", { text: caption }),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: head }), el("th", { scope: "col", class: "num", text: "Videos" }))),
+    el("tbody", {}, rows),
+  );
+}
+
+$("assign-button").addEventListener("click", async (e) => {
+  const button = e.currentTarget;
+  const box = $("assign-result");
+  button.disabled = true;
+  box.replaceChildren(el("p", { text: "Assigning…" }));
+  try {
+    const result = await post(`projects/${projectId}/assign/`);
+    box.replaceChildren(
+      el("p", { class: "ok", text: `${result.created} assignment${result.created === 1 ? "" : "s"} created.` }),
+      el("div", { class: "tables" }, countTable("Load per labeler", "Labeler", result.load), countTable("Videos per pair", "Pair", result.pairs)),
+    );
+  } catch (err) {
+    box.replaceChildren(el("p", { class: "row-error", role: "alert", text: err.message }));
+  } finally {
+    button.disabled = false;
+    poller.now();
+  }
+});
+
+poller.now();

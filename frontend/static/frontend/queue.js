@@ -1,0 +1,74 @@
+// The labeler's queue: their assignments in queue order (an admin sees every assignment).
+
+import { get, getAll } from "./api.js";
+import { BUSY_VIDEO_STATES, Poller, badge, el, formatNumber, showError } from "./dom.js";
+
+const $ = (id) => document.getElementById(id);
+const pageError = $("page-error");
+let lastJson = "";
+
+function row(a, showLabeler) {
+  const video = a.video || {};
+  return el(
+    "tr",
+    { dataset: { assignmentId: a.id, externalId: video.external_id, state: a.state } },
+    el("td", { class: "num", text: String(a.position) }),
+    el("th", { scope: "row", text: video.external_id || "—" }),
+    showLabeler ? el("td", { class: "col-labeler", text: a.labeler || "—" }) : null,
+    el("td", {}, badge(a.state)),
+    el("td", {}, badge(video.status)),
+    el("td", { class: "num", text: formatNumber(video.num_frames) }),
+    el("td", { class: "num", text: formatNumber(video.fps, 3) }),
+    el("td", { class: "num", text: formatNumber(a.segment_count) }),
+    el("td", { class: "num", text: formatNumber(a.last_frame) }),
+  );
+}
+
+function summary(items) {
+  const count = (state) => items.filter((a) => a.state === state).length;
+  const total = items.length;
+  return `${total} video${total === 1 ? "" : "s"}: ${count("assigned")} to start, ` +
+    `${count("in_progress")} in progress, ${count("submitted")} submitted.`;
+}
+
+async function load(me) {
+  const items = await getAll("assignments/", { page_size: 200 });
+  items.sort((a, b) => String(a.labeler).localeCompare(String(b.labeler)) || a.position - b.position);
+  showError(pageError, "");
+  const json = JSON.stringify(items);
+  if (json !== lastJson) {
+    lastJson = json;
+    const showLabeler = me.role === "admin";
+    document.querySelectorAll(".col-labeler").forEach((th) => {
+      th.hidden = !showLabeler;
+    });
+    $("queue-table").tBodies[0].replaceChildren(...items.map((a) => row(a, showLabeler)));
+    $("queue-empty").hidden = items.length > 0;
+    $("queue-table").hidden = items.length === 0;
+    $("queue-summary").textContent = summary(items);
+  }
+  // Keep the video states fresh while some of the queue is still being ingested.
+  return items.some((a) => a.video && BUSY_VIDEO_STATES.has(a.video.status));
+}
+
+async function main() {
+  let me;
+  try {
+    me = await get("me/");
+  } catch (err) {
+    $("queue-summary").textContent = "";
+    showError(pageError, `Could not load your account: ${err.message}`);
+    return;
+  }
+  const poller = new Poller(async () => {
+    try {
+      return await load(me);
+    } catch (err) {
+      showError(pageError, `Could not load the queue: ${err.message}`);
+      return true;
+    }
+  }, 5000);
+  poller.now();
+}
+
+main();

@@ -1,0 +1,23 @@
+"""The browser pages. Included at the site root (path "") by mgstudio.urls."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="frontend/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    # Django's LogoutView accepts POST only (a GET link could log users out cross-site).
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("projects/", views.project_list, name="project-list"),
+    path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
+    path("queue/", views.queue, name="queue"),
+    path("jobs/<int:job_id>/", views.job_detail, name="job-detail"),
+]

@@ -1,0 +1,69 @@
+"""Server-rendered page shells. The data comes from the REST API (api/) through the ES modules in
+static/frontend/; the views only check access and hand the page the ids it needs."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+
+from annotator.models import Project, Video
+from pipeline.models import Job
+
+
+def staff_required(view):
+    """Anonymous users go to the login page; signed-in non-staff users get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("This page is for administrators.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+def home(request):
+    return redirect("project-list" if request.user.is_staff else "queue")
+
+
+@staff_required
+def project_list(request):
+    def videos(status: str | None = None) -> Count:
+        cond = Q(videos__status=status) if status else None
+        return Count("videos", filter=cond, distinct=True)
+
+    projects = Project.objects.annotate(
+        n_videos=videos(),
+        n_ready=videos(Video.Status.READY),
+        n_pending=Count(
+            "videos",
+            filter=Q(videos__status__in=[Video.Status.PENDING, Video.Status.INGESTING]),
+            distinct=True,
+        ),
+        n_rejected=videos(Video.Status.REJECTED),
+        n_labelers=Count("labelers", distinct=True),
+    ).order_by("name")
+    return render(request, "frontend/project_list.html", {"projects": projects})
+
+
+@staff_required
+def project_detail(request, project_id: int):
+    project = get_object_or_404(Project, pk=project_id)
+    return render(request, "frontend/project_detail.html", {"project": project})
+
+
+@login_required
+def queue(request):
+    return render(request, "frontend/queue.html", {})
+
+
+@staff_required
+def job_detail(request, job_id: int):
+    job = get_object_or_404(Job, pk=job_id)
+    return render(request, "frontend/job_detail.html", {"job": job})

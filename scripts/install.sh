@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install what MG Studio needs on a Debian machine (run as root). Idempotent.
+#   bash scripts/install.sh          # the app
+#   bash scripts/install.sh --test   # the app + test dependencies + Chromium
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+apt_packages=()
+command -v ffmpeg >/dev/null || apt_packages+=(ffmpeg)
+command -v python3 >/dev/null || apt_packages+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
+if [ "$want_test" = 1 ]; then
+  command -v chromium >/dev/null || apt_packages+=(chromium)
+fi
+if [ "${#apt_packages[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${apt_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+requirements=requirements.txt
+[ "$want_test" = 1 ] && requirements=requirements-test.txt
+# Skip pip when the requirement files have not changed since the last install.
+stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$want_test
+if [ ! -f "$stamp" ]; then
+  .venv/bin/pip install -q --disable-pip-version-check -r "$requirements"
+  touch "$stamp"
+fi

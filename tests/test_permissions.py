@@ -1,0 +1,188 @@
+"""The permission matrix: every role against every endpoint (issue 2, point 7).
+
+Roles: anonymous; the labeler assigned to the video; another labeler of the same project who is
+not assigned to it (blind double annotation: they must not see it); an admin (staff).
+"""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from pipeline.models import Job
+from tests.factories import (
+    AdminFactory,
+    AssignmentFactory,
+    LabelerFactory,
+    ProjectFactory,
+    SegmentFactory,
+    VideoFactory,
+)
+
+ROLES = ("anon", "assigned", "other", "admin")
+
+
+@pytest.fixture
+def world(media_root):
+    project = ProjectFactory()
+    assigned, other = LabelerFactory(), LabelerFactory()
+    project.labelers.add(assigned, other)
+    proxy = media_root / "proxies" / "p.mp4"
+    proxy.parent.mkdir(parents=True, exist_ok=True)
+    proxy.write_bytes(b"\x00" * 2048)
+    video = VideoFactory(project=project, proxy_file="proxies/p.mp4", source_file="proxies/p.mp4")
+    mine = AssignmentFactory(video=video, labeler=assigned, position=1)
+    segment = SegmentFactory(assignment=mine)
+    job = Job.objects.create(kind="ingest", project=project, video=video)
+    admin = AdminFactory()
+    from annotator.services.ingest import create_upload
+
+    upload = create_upload(project, "new.mp4", 10, admin)
+    return {
+        "project": project, "video": video, "assignment": mine, "segment": segment,
+        "job": job, "upload": upload, "other_labeler": other,
+        "users": {"anon": None, "assigned": assigned.user, "other": other.user, "admin": admin},
+    }
+
+
+# (name, method, url, body or None, {role: expected status}); urls use the world's ids
+A, D, N = 200, 403, 404  # allowed / denied / not found (hidden)
+MATRIX = [
+    ("me", "get", "/api/me/", None, {"assigned": A, "other": A, "admin": A}),
+    ("schema", "get", "/api/schema/", None, {"anon": A, "assigned": A, "other": A, "admin": A}),
+    ("project list", "get", "/api/projects/", None, {"assigned": A, "other": A, "admin": A}),
+    ("project create", "post", "/api/projects/", {"name": "new"}, {"assigned": D, "other": D, "admin": 201}),
+    ("project detail", "get", "/api/projects/{project}/", None, {"assigned": A, "other": A, "admin": A}),
+    ("project update", "patch", "/api/projects/{project}/", {"theta": 0.6}, {"assigned": D, "other": D, "admin": A}),
+    ("project delete", "delete", "/api/projects/{project}/", None, {"assigned": D, "other": D, "admin": 409}),
+    ("categories", "get", "/api/projects/{project}/categories/", None, {"assigned": A, "other": A, "admin": A}),
+    ("taxonomy load", "post", "/api/projects/{project}/taxonomy/", {}, {"assigned": D, "other": D, "admin": 400}),
+    ("assign", "post", "/api/projects/{project}/assign/", None, {"assigned": D, "other": D, "admin": A}),
+    ("import", "post", "/api/projects/{project}/import/", {"folder": "/nonexistent", "metadata": "video_id\n"}, {"assigned": D, "other": D, "admin": 400}),
+    ("video list", "get", "/api/videos/", None, {"assigned": A, "other": A, "admin": A}),
+    ("video detail", "get", "/api/videos/{video}/", None, {"assigned": A, "other": N, "admin": A}),
+    ("video proxy", "get", "/api/videos/{video}/proxy/", None, {"assigned": A, "other": N, "admin": A}),
+    ("video source", "get", "/api/videos/{video}/source/", None, {"assigned": A, "other": N, "admin": A}),
+    ("assignment list", "get", "/api/assignments/", None, {"assigned": A, "other": A, "admin": A}),
+    ("assignment detail", "get", "/api/assignments/{assignment}/", None, {"assigned": A, "other": N, "admin": A}),
+    ("reassign", "patch", "/api/assignments/{assignment}/", {"labeler": "{other_code}"}, {"assigned": D, "other": D, "admin": 400}),
+    ("submit", "post", "/api/assignments/{assignment}/submit/", None, {"assigned": A, "other": N, "admin": A}),
+    ("segment list", "get", "/api/segments/", None, {"assigned": A, "other": A, "admin": A}),
+    ("segment create", "post", "/api/segments/", {"assignment": "{assignment}", "start_frame": 50, "end_frame": 60, "category_code": 1}, {"assigned": 201, "other": D, "admin": D}),
+    ("segment detail", "get", "/api/segments/{segment}/", None, {"assigned": A, "other": N, "admin": A}),
+    ("segment update", "patch", "/api/segments/{segment}/", {"version": 1, "end_frame": 30}, {"assigned": A, "other": N, "admin": D}),
+    ("segment delete", "delete", "/api/segments/{segment}/?version=1", None, {"assigned": A, "other": N, "admin": D}),
+    ("job list", "get", "/api/jobs/", None, {"assigned": D, "other": D, "admin": A}),
+    ("job detail", "get", "/api/jobs/{job}/", None, {"assigned": D, "other": D, "admin": A}),
+    ("job retry", "post", "/api/jobs/{job}/retry/", None, {"assigned": D, "other": D, "admin": 400}),
+    ("labeler list", "get", "/api/labelers/", None, {"assigned": D, "other": D, "admin": A}),
+    ("labeler detail", "get", "/api/labelers/{labeler}/", None, {"assigned": D, "other": D, "admin": A}),
+    ("labeler create", "post", "/api/labelers/", {"username": "newbie", "code": "L9", "password": "longenough1"}, {"assigned": D, "other": D, "admin": 201}),
+    ("upload create", "post", "/api/uploads/", {"project": "{project}", "filename": "a.mp4", "size": 5}, {"assigned": D, "other": D, "admin": 201}),
+    ("upload chunk", "put", "/api/uploads/{upload}/chunk/?offset=0", b"12345", {"assigned": D, "other": D, "admin": A}),
+    ("upload complete", "post", "/api/uploads/{upload}/complete/", None, {"assigned": D, "other": D, "admin": 400}),
+]
+
+
+def _ids(world) -> dict:
+    return {
+        "project": world["project"].pk, "video": world["video"].pk,
+        "assignment": world["assignment"].pk, "segment": world["segment"].client_uuid,
+        "job": world["job"].pk, "upload": world["upload"].pk,
+        "other_code": world["other_labeler"].code, "labeler": world["other_labeler"].pk,
+    }
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        filled = value.format(**ids)
+        return int(filled) if filled.isdigit() and value.startswith("{") else filled
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+CASES = [
+    pytest.param(name, method, url, body, role, expected.get(role, D), id=f"{name}-{role}")
+    for name, method, url, body, expected in MATRIX
+    for role in ROLES
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,method,url,body,role,expected", CASES)
+def test_permission_matrix(world, name, method, url, body, role, expected):
+    client = APIClient()
+    user = world["users"][role]
+    if user is not None:
+        client.force_authenticate(user)
+    ids = _ids(world)
+    target = _fill(url, ids)
+    if isinstance(body, bytes):
+        response = client.generic(
+            method.upper(), target, body, content_type="application/octet-stream"
+        )
+    else:
+        response = getattr(client, method)(target, _fill(body, ids), format="json")
+    assert response.status_code == expected, (name, role, response.status_code, response.content[:300])
+
+
+def test_matrix_covers_every_route():
+    """Every API route appears in the matrix, so a new endpoint cannot skip it."""
+    from django.urls import get_resolver
+
+    from api import urls as api_urls
+
+    patterns = set()
+
+    def walk(resolver, prefix=""):
+        for entry in resolver.url_patterns:
+            if hasattr(entry, "url_patterns"):
+                walk(entry, prefix + str(entry.pattern))
+            else:
+                patterns.add(prefix + str(entry.pattern))
+
+    walk(get_resolver(api_urls))
+    routes = {p for p in patterns if "format" not in p and p not in ("", "^$", "docs/", "auth/token/")}
+    covered = {url.split("?")[0] for _, _, url, _, _ in MATRIX}
+
+    def normalise(p: str) -> str:
+        import re
+
+        p = p.lstrip("^").rstrip("$")
+        p = re.sub(r"\(\?P<\w+>[^)]+\)", "{}", p)
+        p = re.sub(r"<[^>]+>", "{}", p)
+        return "/api/" + p.replace("\\.", ".").rstrip("/") + "/"
+
+    def normalise_url(u: str) -> str:
+        import re
+
+        return re.sub(r"\{\w+\}", "{}", u).rstrip("/") + "/"
+
+    missing = {normalise(r) for r in routes} - {normalise_url(u) for u in covered}
+    missing = {m for m in missing if m not in ("/api//", "/api/")}
+    assert not missing, f"routes without a permission row: {sorted(missing)}"
+
+
+@pytest.mark.django_db
+def test_token_authentication(world):
+    client = APIClient()
+    user = world["users"]["admin"]
+    response = client.post("/api/auth/token/", {"username": user.username, "password": "password123"})
+    assert response.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.get("/api/me/").json()["role"] == "admin"
+
+
+@pytest.mark.django_db
+def test_labeler_lists_hide_other_labelers_work(world):
+    """Blindness in list endpoints: the other labeler's list has neither video nor segment."""
+    client = APIClient()
+    client.force_authenticate(world["users"]["other"])
+    assert client.get("/api/videos/").json()["count"] == 0
+    assert client.get("/api/segments/").json()["count"] == 0
+    assert client.get("/api/assignments/").json()["count"] == 0
+    client.force_authenticate(world["users"]["assigned"])
+    videos = client.get("/api/videos/").json()["results"]
+    assert [v["id"] for v in videos] == [world["video"].pk]
+    assert "labelers" not in videos[0] and "sha256" not in videos[0]

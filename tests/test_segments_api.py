@@ -1,0 +1,135 @@
+"""Saving segments through the API: the rules of design §5, idempotency, stale writes, history."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotator.models import AppendOnlyError, Assignment, SegmentHistory
+from tests.factories import AssignmentFactory, LabelerFactory, ProjectFactory, VideoFactory
+
+
+@pytest.fixture
+def labeler_client():
+    project = ProjectFactory()
+    labeler = LabelerFactory()
+    project.labelers.add(labeler)
+    video = VideoFactory(project=project, num_frames=500)
+    assignment = AssignmentFactory(video=video, labeler=labeler)
+    client = APIClient()
+    client.force_authenticate(labeler.user)
+    return client, assignment
+
+
+def _post(client, assignment, **fields):
+    body = {"assignment": assignment.pk, "start_frame": 10, "end_frame": 20, "category_code": 1}
+    body.update(fields)
+    return client.post("/api/segments/", body, format="json")
+
+
+RULES = [
+    # (case, fields, rule named in the 400)
+    ("start after end", {"start_frame": 30, "end_frame": 20}, "start_after_end"),
+    ("end past the last frame", {"start_frame": 490, "end_frame": 500}, "out_of_range"),
+    ("negative start", {"start_frame": -1}, "out_of_range"),
+    ("unknown category", {"category_code": 77}, "unknown_category"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case,fields,rule", RULES, ids=[r[0] for r in RULES])
+def test_invalid_segment_is_refused_naming_the_rule(labeler_client, case, fields, rule):
+    client, assignment = labeler_client
+    response = _post(client, assignment, **fields)
+    assert response.status_code == 400
+    assert response.json()["rule"] == rule
+    assert not assignment.segments.exists()
+
+
+@pytest.mark.django_db
+def test_segment_on_last_frame_is_accepted_inclusive_end(labeler_client):
+    client, assignment = labeler_client
+    response = _post(client, assignment, start_frame=499, end_frame=499)
+    assert response.status_code == 201, response.json()
+    assert response.json()["end_frame"] == 499
+
+
+@pytest.mark.django_db
+def test_exact_duplicate_refused_but_overlap_of_other_category_allowed(labeler_client):
+    client, assignment = labeler_client
+    assert _post(client, assignment).status_code == 201
+    dup = _post(client, assignment)
+    assert dup.status_code == 400 and dup.json()["rule"] == "duplicate"
+    other = _post(client, assignment, category_code=2)
+    assert other.status_code == 201 and other.json()["warnings"] == []
+
+
+@pytest.mark.django_db
+def test_same_category_overlap_is_saved_with_a_warning(labeler_client):
+    client, assignment = labeler_client
+    _post(client, assignment)
+    response = _post(client, assignment, start_frame=20, end_frame=40)  # shares frame 20
+    assert response.status_code == 201
+    assert response.json()["warnings"][0].startswith("same_category_overlap")
+
+
+@pytest.mark.django_db
+def test_retried_create_with_same_client_uuid_makes_one_segment(labeler_client):
+    client, assignment = labeler_client
+    key = str(uuid.uuid4())
+    first = _post(client, assignment, client_uuid=key)
+    again = _post(client, assignment, client_uuid=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert assignment.segments.count() == 1
+
+
+@pytest.mark.django_db
+def test_stale_write_from_a_second_tab_gets_409_with_the_current_version(labeler_client):
+    client, assignment = labeler_client
+    key = _post(client, assignment).json()["client_uuid"]
+    tab1 = client.patch(f"/api/segments/{key}/", {"version": 1, "end_frame": 25}, format="json")
+    assert tab1.status_code == 200 and tab1.json()["version"] == 2
+    tab2 = client.patch(f"/api/segments/{key}/", {"version": 1, "end_frame": 30}, format="json")
+    assert tab2.status_code == 409
+    assert tab2.json()["current"]["end_frame"] == 25 and tab2.json()["current"]["version"] == 2
+
+
+@pytest.mark.django_db
+def test_delete_is_a_flag_and_every_change_is_in_the_history(labeler_client):
+    client, assignment = labeler_client
+    key = _post(client, assignment).json()["client_uuid"]
+    client.patch(f"/api/segments/{key}/", {"version": 1, "category_code": 3}, format="json")
+    assert client.delete(f"/api/segments/{key}/?version=2").status_code == 200
+    history = list(SegmentHistory.objects.filter(segment__client_uuid=key).order_by("id"))
+    assert [h.action for h in history] == ["create", "update", "delete"]
+    assert history[1].before["category_code"] == 1 and history[1].after["category_code"] == 3
+    assert history[2].after["is_deleted"] is True
+
+
+@pytest.mark.django_db
+def test_history_rows_are_append_only(labeler_client):
+    client, assignment = labeler_client
+    _post(client, assignment)
+    row = SegmentHistory.objects.get()
+    row.after = {}
+    with pytest.raises(AppendOnlyError):
+        row.save()
+    with pytest.raises(AppendOnlyError):
+        row.delete()
+    with pytest.raises(AppendOnlyError):
+        SegmentHistory.objects.all().update(action="delete")
+    with pytest.raises(AppendOnlyError):
+        SegmentHistory.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_first_segment_starts_the_assignment_and_submit_locks_it(labeler_client):
+    client, assignment = labeler_client
+    _post(client, assignment)
+    assignment.refresh_from_db()
+    assert assignment.state == Assignment.State.IN_PROGRESS
+    assert client.post(f"/api/assignments/{assignment.pk}/submit/").status_code == 200
+    locked = _post(client, assignment, start_frame=100, end_frame=110)
+    assert locked.status_code == 400 and locked.json()["rule"] == "submitted"
