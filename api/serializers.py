@@ -242,3 +242,14 @@ class ImportSerializer(serializers.Serializer):
 
 class ReassignSerializer(serializers.Serializer):
     labeler = serializers.CharField(help_text="The new labeler's code")
+
+
+class BookmarkSerializer(serializers.Serializer):
+    last_frame = serializers.IntegerField(min_value=0)
+
+
+class ShortcutsSerializer(serializers.Serializer):
+    shortcuts = serializers.DictField(
+        child=serializers.CharField(max_length=20, allow_blank=True),
+        help_text='action name → key (e.g. {"step_forward": "ArrowRight"})',
+    )

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from api.views.accounts import LabelerViewSet, me
+from api.views.accounts import LabelerViewSet, me, shortcuts
 from api.views.assignments import AssignmentViewSet
 from api.views.jobs import JobViewSet
 from api.views.projects import ProjectViewSet
@@ -21,6 +21,7 @@ router.register("labelers", LabelerViewSet, basename="labeler")
 
 urlpatterns = [
     path("me/", me, name="me"),
+    path("me/shortcuts/", shortcuts, name="shortcuts"),
     path("auth/token/", obtain_auth_token, name="token"),
     path("uploads/", UploadCreateView.as_view(), name="upload-create"),
     path("uploads/<int:pk>/chunk/", UploadChunkView.as_view(), name="upload-chunk"),

@@ -133,3 +133,37 @@ def test_first_segment_starts_the_assignment_and_submit_locks_it(labeler_client)
     assert client.post(f"/api/assignments/{assignment.pk}/submit/").status_code == 200
     locked = _post(client, assignment, start_frame=100, end_frame=110)
     assert locked.status_code == 400 and locked.json()["rule"] == "submitted"
+
+
+@pytest.mark.django_db
+def test_reopen_until_review_starts(labeler_client):
+    from annotator.models import AgreementRun, Disagreement
+
+    client, assignment = labeler_client
+    client.post(f"/api/assignments/{assignment.pk}/submit/")
+    reopened = client.post(f"/api/assignments/{assignment.pk}/reopen/")
+    assert reopened.status_code == 200 and reopened.json()["state"] == "in_progress"
+    client.post(f"/api/assignments/{assignment.pk}/submit/")
+    run = AgreementRun.objects.create(project=assignment.video.project, theta=0.5, rule_version="1")
+    Disagreement.objects.create(run=run, video=assignment.video, kind="only_in_i")
+    refused = client.post(f"/api/assignments/{assignment.pk}/reopen/")
+    assert refused.status_code == 400 and "review" in refused.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_bookmark_is_clamped_to_the_video(labeler_client):
+    client, assignment = labeler_client
+    url = f"/api/assignments/{assignment.pk}/bookmark/"
+    assert client.post(url, {"last_frame": 123}, format="json").json()["last_frame"] == 123
+    assert client.post(url, {"last_frame": 10_000}, format="json").json()["last_frame"] == 499
+
+
+@pytest.mark.django_db
+def test_shortcuts_are_stored_per_labeler_and_must_not_collide(labeler_client):
+    client, _ = labeler_client
+    keys = {"step_forward": "ArrowRight", "step_back": "ArrowLeft"}
+    assert client.put("/api/me/shortcuts/", {"shortcuts": keys}, format="json").status_code == 200
+    assert client.get("/api/me/shortcuts/").json() == {"shortcuts": keys}
+    clash = {"step_forward": "x", "step_back": "x"}
+    response = client.put("/api/me/shortcuts/", {"shortcuts": clash}, format="json")
+    assert response.status_code == 400 and "share one key" in response.json()["detail"]

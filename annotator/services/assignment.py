@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from annotator.assignment import plan_assignments
-from annotator.models import Assignment, Labeler, Project, Video
+from annotator.models import Assignment, Disagreement, Labeler, Project, Video
 
 
 class AssignmentError(ValueError):
@@ -94,10 +95,38 @@ def queue_for(labeler: Labeler):
 
 @transaction.atomic
 def submit(assignment: Assignment) -> Assignment:
-    from django.utils import timezone
-
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
-    assignment.state = Assignment.State.SUBMITTED
-    assignment.submitted_at = timezone.now()
+    if assignment.state != Assignment.State.SUBMITTED:
+        assignment.state = Assignment.State.SUBMITTED
+        assignment.submitted_at = timezone.now()
+        assignment.save(update_fields=["state", "submitted_at"])
+    return assignment
+
+
+def review_started(video) -> bool:
+    """Review starts once agreement has produced disagreements or clips for the video."""
+    return Disagreement.objects.filter(video=video).exists() or video.clips.exists()
+
+
+@transaction.atomic
+def reopen(assignment: Assignment) -> Assignment:
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.state != Assignment.State.SUBMITTED:
+        return assignment
+    if review_started(assignment.video):
+        raise AssignmentError(
+            f"review of video {assignment.video.external_id} has started; it cannot be reopened"
+        )
+    assignment.state = Assignment.State.IN_PROGRESS
+    assignment.submitted_at = None
     assignment.save(update_fields=["state", "submitted_at"])
+    return assignment
+
+
+def bookmark(assignment: Assignment, frame: int) -> Assignment:
+    """Remember where the labeler stopped ("continue where I stopped")."""
+    limit = (assignment.video.num_frames or 1) - 1
+    frame = max(0, min(int(frame), limit))
+    Assignment.objects.filter(pk=assignment.pk).update(last_frame=frame)
+    assignment.last_frame = frame
     return assignment

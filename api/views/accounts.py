@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from annotator.models import Labeler, Project
 from api.permissions import IsAdmin, is_admin, labeler_of
-from api.serializers import LabelerCreateSerializer, LabelerSerializer
+from api.serializers import LabelerCreateSerializer, LabelerSerializer, ShortcutsSerializer
 
 
 @extend_schema(responses={200: dict})
@@ -23,6 +23,25 @@ def me(request):
             "labeler_code": labeler.code if labeler else None,
         }
     )
+
+
+@extend_schema(request=ShortcutsSerializer, responses={200: ShortcutsSerializer})
+@api_view(["GET", "PUT"])
+@permission_classes([IsAuthenticated])
+def shortcuts(request):
+    """A labeler's keyboard shortcuts, stored on the server so they follow them across browsers."""
+    labeler = labeler_of(request.user)
+    if labeler is None:
+        return Response({"detail": "only labelers have annotation shortcuts"}, status=403)
+    if request.method == "PUT":
+        data = ShortcutsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        keys = [k for k in data.validated_data["shortcuts"].values() if k]
+        if len(keys) != len(set(keys)):
+            return Response({"detail": "two actions share one key"}, status=400)
+        labeler.shortcuts = data.validated_data["shortcuts"]
+        labeler.save(update_fields=["shortcuts"])
+    return Response({"shortcuts": labeler.shortcuts})
 
 
 class LabelerViewSet(

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from annotator.models import Assignment, Labeler
 from annotator.services import assignment as assignment_service
 from api.permissions import IsAdminOrLabeler, is_admin, labeler_of
-from api.serializers import AssignmentSerializer, ReassignSerializer
+from api.serializers import AssignmentSerializer, BookmarkSerializer, ReassignSerializer
 
 
 class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -51,4 +51,26 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         assignment = self.get_object()
         self._own(assignment)
         assignment = assignment_service.submit(assignment)
+        return Response(AssignmentSerializer(assignment).data)
+
+    @extend_schema(request=None, responses={200: AssignmentSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        assignment = self.get_object()
+        self._own(assignment)
+        try:
+            assignment = assignment_service.reopen(assignment)
+        except assignment_service.AssignmentError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        return Response(AssignmentSerializer(assignment).data)
+
+    @extend_schema(request=BookmarkSerializer, responses={200: AssignmentSerializer})
+    @action(detail=True, methods=["post"])
+    def bookmark(self, request, pk=None):
+        """Remember the frame the labeler stopped at."""
+        assignment = self.get_object()
+        self._own(assignment)
+        data = BookmarkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = assignment_service.bookmark(assignment, data.validated_data["last_frame"])
         return Response(AssignmentSerializer(assignment).data)
