@@ -17,6 +17,7 @@ import {
   progressBar,
   showError,
 } from "./dom.js";
+import { labelersCell } from "./reassign.js";
 import { ChunkedUpload } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
@@ -85,7 +86,7 @@ function videoRow(v) {
     el("td", { text: audio }),
     el("td", { text: v.subject || "—" }),
     el("td", {}, result),
-    el("td", { text: (v.labelers || []).join(", ") || "—" }),
+    labelersCell(v, { projectId, onReassigned: () => poller.now() }),
   );
 }
 
