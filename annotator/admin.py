@@ -52,6 +52,10 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["video", "labeler", "state", "position", "is_training"]
     list_filter = ["state", "labeler", "is_training"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Reassigning goes through the API/project page, which refuses to discard started work.
+        return ["video", "labeler"] if obj else []
+
 
 @admin.register(models.Segment)
 class SegmentAdmin(admin.ModelAdmin):

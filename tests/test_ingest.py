@@ -159,4 +159,19 @@ def test_import_folder_with_metadata(tmp_path, media_root, celery_worker, wait_f
         videos["103"].status == "rejected" and "file not found: missing.mp4" in videos["103"].error
     )
     assert (folder / "101.mp4").exists()  # the server folder is never modified
-    assert worker.proc.poll() is None
+
+    # The same import through the API is a 202 job; rows already imported are skipped.
+    mf.make_numbered_video(folder / "104.mp4", 10)
+    client = APIClient()
+    client.force_authenticate(AdminFactory())
+    text = metadata.read_text() + "104,,9,F,Peru,lose\n"
+    started = client.post(
+        f"/api/projects/{project.pk}/import/", {"folder": str(folder), "metadata": text},
+        format="json",
+    )
+    assert started.status_code == 202
+    job = wait_for_jobs([started.json()["job"]], worker=worker)[started.json()["job"]]
+    assert job.state == "succeeded" and job.result["created"] == ["104"]
+    assert len(job.result["skipped"]) == 3
+    wait_for_jobs(job.result["jobs"], worker=worker)
+    assert Video.objects.get(project=project, external_id="104").status == "ready"
