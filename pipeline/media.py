@@ -10,9 +10,12 @@ Proxy frame ``i`` is source frame ``i`` (presentation order); nothing is dropped
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -285,6 +288,13 @@ def _transcode_error(stderr: str) -> MediaError:
     return MediaError("transcode_failed", f"Making the playback copy failed ({detail}).")
 
 
+def _die_with_parent() -> None:
+    """Runs in the ffmpeg child: if our process is killed (a worker lost mid-task), ffmpeg is
+    killed too instead of running on and writing into a folder the retry has removed."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def make_proxy(
     src: StrPath, dst: StrPath, info: VideoInfo, *,
     on_progress: Callable[[float], None] | None = None, preset: str = "veryfast", crf: int = 23,
@@ -301,7 +311,7 @@ def make_proxy(
     last = -1.0
     with tempfile.TemporaryFile() as errfile:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errfile,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         try:
             assert proc.stdout is not None
             for raw in proc.stdout:

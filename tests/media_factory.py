@@ -125,8 +125,9 @@ def make_vfr_video(path: str | Path, num_frames: int = 40) -> Path:
     frames = b"".join(numbered_frame(i).tobytes() for i in range(num_frames))
     _run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y",
           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "320x240", "-r", "25", "-i", "pipe:0",
-          "-vf", "setpts=(N*0.04+floor(N/10)*0.06)/TB",
-          # Keep the irregular timestamps: no frame duplication/dropping, millisecond clock.
+          # A millisecond clock first: in the input's 1/25 s clock a 60 ms gap cannot exist.
+          "-vf", "settb=1/1000,setpts=(N*0.04+floor(N/10)*0.06)/TB",
+          # Keep the irregular timestamps: no frame duplication/dropping.
           "-fps_mode", "passthrough", "-enc_time_base", "1/1000",
           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
          stdin=frames)

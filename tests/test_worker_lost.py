@@ -116,3 +116,18 @@ def test_lost_job_is_failed_with_the_reason_when_no_attempts_remain(
     video.refresh_from_db()
     assert video.status == "rejected" and video.error_code == "lost"
     assert _proxy_files(media_root) == [] or not any(p.is_file() for p in _proxy_files(media_root))
+
+
+def test_no_ffmpeg_outlives_a_killed_worker(media_root, long_clip, celery_worker, wait_for_jobs):
+    worker = celery_worker()
+    video, job = _ingest_job(media_root, long_clip)
+    _wait_until_transcoding(job)
+    child = worker.child_pids()[0]
+    ffmpeg = subprocess.run(["pgrep", "-P", str(child), "ffmpeg"], capture_output=True, text=True)
+    assert ffmpeg.stdout.split(), "the transcode runs in an ffmpeg child of the pool process"
+    worker.kill_child()
+    time.sleep(1.0)
+    orphan = int(ffmpeg.stdout.split()[0])
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(orphan)], capture_output=True, text=True)
+    assert state.stdout.strip() in ("", "Z"), f"ffmpeg {orphan} still running: {state.stdout}"
+    wait_for_jobs([job.pk], timeout=180, worker=worker)
