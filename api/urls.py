@@ -8,7 +8,12 @@ from api.views.assignments import AssignmentViewSet
 from api.views.jobs import JobViewSet
 from api.views.projects import ProjectViewSet
 from api.views.segments import SegmentViewSet
-from api.views.uploads import UploadChunkView, UploadCompleteView, UploadCreateView
+from api.views.uploads import (
+    UploadAbortView,
+    UploadChunkView,
+    UploadCompleteView,
+    UploadCreateView,
+)
 from api.views.videos import VideoViewSet
 
 router = DefaultRouter()
@@ -26,6 +31,7 @@ urlpatterns = [
     path("uploads/", UploadCreateView.as_view(), name="upload-create"),
     path("uploads/<int:pk>/chunk/", UploadChunkView.as_view(), name="upload-chunk"),
     path("uploads/<int:pk>/complete/", UploadCompleteView.as_view(), name="upload-complete"),
+    path("uploads/<int:pk>/abort/", UploadAbortView.as_view(), name="upload-abort"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),

@@ -127,6 +127,8 @@ WHITENOISE_USE_FINDERS = True
 UPLOAD_CHUNK_BYTES = int(os.environ.get("MGSTUDIO_UPLOAD_CHUNK_BYTES", 8 << 20))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_BYTES + (1 << 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_BYTES + (1 << 20)
+# An upload with no chunk for this long is abandoned: its partial file is removed.
+UPLOAD_STALE_AFTER_SECONDS = float(os.environ.get("MGSTUDIO_UPLOAD_STALE_AFTER_SECONDS", 86400))
 # Folders an admin may bulk-import from (server side); empty means any readable folder.
 IMPORT_ROOTS = [p for p in os.environ.get("MGSTUDIO_IMPORT_ROOTS", "").split(os.pathsep) if p]
 
@@ -181,6 +183,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-jobs": {"task": "pipeline.tasks.reap_lost_jobs", "schedule": 30.0},
+    "purge-stale-uploads": {"task": "pipeline.tasks.purge_stale_uploads", "schedule": 3600.0},
 }
 
 # A running job writes a heartbeat this often; one silent for JOB_STALE_AFTER is presumed lost.

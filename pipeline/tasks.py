@@ -23,6 +23,15 @@ def reap_lost_jobs() -> list:
     return jobs.reap_lost_jobs()
 
 
+@shared_task(name="pipeline.tasks.purge_stale_uploads", ignore_result=True)
+def purge_stale_uploads() -> list:
+    from django.conf import settings
+
+    from annotator.services.ingest import purge_stale_uploads as purge
+
+    return purge(settings.UPLOAD_STALE_AFTER_SECONDS)
+
+
 @signals.task_failure.connect
 def _on_worker_lost(sender=None, task_id=None, exception=None, args=None, **_):
     # Runs in the worker's parent process when the child executing run_job was killed.

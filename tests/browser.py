@@ -100,3 +100,19 @@ def create_labeler(username: str, code: str, projects=(), password: str = PASSWO
     for project in projects:
         project.labelers.add(labeler)
     return labeler
+
+
+UI_UPLOAD_CHUNK = 1024  # small, so the test clips take several chunks
+
+
+@pytest.fixture
+def upload_settings(settings):
+    settings.UPLOAD_CHUNK_BYTES = UI_UPLOAD_CHUNK
+    return settings
+
+
+@pytest.fixture
+def project():
+    from annotator.models import Project
+
+    return Project.objects.create(name="Demo")

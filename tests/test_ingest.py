@@ -166,7 +166,8 @@ def test_import_folder_with_metadata(tmp_path, media_root, celery_worker, wait_f
     client.force_authenticate(AdminFactory())
     text = metadata.read_text() + "104,,9,F,Peru,lose\n"
     started = client.post(
-        f"/api/projects/{project.pk}/import/", {"folder": str(folder), "metadata": text},
+        f"/api/projects/{project.pk}/import/",
+        {"folder": str(folder), "metadata": text},
         format="json",
     )
     assert started.status_code == 202
@@ -175,3 +176,41 @@ def test_import_folder_with_metadata(tmp_path, media_root, celery_worker, wait_f
     assert len(job.result["skipped"]) == 3
     wait_for_jobs(job.result["jobs"], worker=worker)
     assert Video.objects.get(project=project, external_id="104").status == "ready"
+
+
+def test_abandoned_and_cancelled_uploads_leave_no_partial_file(media_root):
+    import os
+    import time
+
+    from annotator.models import Upload
+    from annotator.services.ingest import purge_stale_uploads, upload_part_path
+
+    project = ProjectFactory()
+    client = APIClient()
+    client.force_authenticate(AdminFactory())
+
+    def start() -> Upload:
+        body = {"project": project.pk, "filename": f"{time.time_ns()}.mp4", "size": 10}
+        upload = Upload.objects.get(
+            pk=client.post("/api/uploads/", body, format="json").json()["id"]
+        )
+        client.generic(
+            "PUT",
+            f"/api/uploads/{upload.pk}/chunk/?offset=0",
+            b"01234",
+            content_type="application/octet-stream",
+        )
+        return upload
+
+    cancelled, abandoned, active = start(), start(), start()
+    assert client.post(f"/api/uploads/{cancelled.pk}/abort/").status_code == 204
+    old = time.time() - 7200
+    os.utime(upload_part_path(abandoned), (old, old))
+    assert purge_stale_uploads(3600) == [abandoned.pk]
+    states = dict(Upload.objects.values_list("pk", "state"))
+    assert (states[cancelled.pk], states[abandoned.pk], states[active.pk]) == (
+        "aborted",
+        "aborted",
+        "receiving",
+    )
+    assert [p.name for p in (media_root / "uploads").iterdir()] == [f"{active.pk}.part"]

@@ -84,6 +84,7 @@ MATRIX = [
     ("labeler create", "post", "/api/labelers/", {"username": "newbie", "code": "L9", "password": "longenough1"}, {"assigned": D, "other": D, "admin": 201}),
     ("upload create", "post", "/api/uploads/", {"project": "{project}", "filename": "a.mp4", "size": 5}, {"assigned": D, "other": D, "admin": 201}),
     ("upload chunk", "put", "/api/uploads/{upload}/chunk/?offset=0", b"12345", {"assigned": D, "other": D, "admin": A}),
+    ("upload abort", "post", "/api/uploads/{upload}/abort/", None, {"assigned": D, "other": D, "admin": 204}),
     ("upload complete", "post", "/api/uploads/{upload}/complete/", None, {"assigned": D, "other": D, "admin": 400}),
 ]
 

@@ -14,30 +14,17 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browser import UI_UPLOAD_CHUNK as CHUNK
 from tests.browser import create_admin, create_labeler, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHUNK = 1024  # the server's chunk size in these tests: the clip below takes several chunks
 
 
 def expect(target):
     from playwright.sync_api import expect as pw_expect
 
     return pw_expect(target)
-
-
-@pytest.fixture
-def upload_settings(settings, tmp_path):
-    settings.UPLOAD_CHUNK_BYTES = CHUNK
-    return settings
-
-
-@pytest.fixture
-def project():
-    from annotator.models import Project
-
-    return Project.objects.create(name="Demo")
 
 
 def make_clip(path, seconds: int = 1) -> None:

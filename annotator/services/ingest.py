@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,8 +141,21 @@ def complete_upload(upload: Upload, user=None) -> tuple[Video, Job]:
 
 
 def abort_upload(upload: Upload) -> None:
-    upload_part_path(upload).unlink(missing_ok=True)
+    # The row first: a chunk arriving now is refused before its file disappears under it.
     Upload.objects.filter(pk=upload.pk).update(state=Upload.State.ABORTED)
+    upload_part_path(upload).unlink(missing_ok=True)
+
+
+def purge_stale_uploads(max_idle_seconds: float) -> list[int]:
+    """Abort uploads whose client went away: no chunk for `max_idle_seconds`."""
+    cutoff = time.time() - max_idle_seconds
+    purged = []
+    for upload in Upload.objects.filter(state=Upload.State.RECEIVING):
+        part = upload_part_path(upload)
+        if not part.exists() or part.stat().st_mtime < cutoff:
+            abort_upload(upload)
+            purged.append(upload.pk)
+    return purged
 
 
 # --- bulk import from a server folder -------------------------------------------------------

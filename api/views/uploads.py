@@ -10,6 +10,7 @@ from annotator.models import Project, Upload
 from annotator.services.ingest import (
     ChunkOffsetError,
     IngestError,
+    abort_upload,
     complete_upload,
     create_upload,
     write_chunk,
@@ -88,6 +89,19 @@ class UploadChunkView(APIView):
         except IngestError as exc:
             return Response({"detail": str(exc)}, status=400)
         return Response({"received_bytes": received})
+
+
+class UploadAbortView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk):
+        """Cancel an upload: its partial file is removed at once."""
+        upload = get_object_or_404(Upload, pk=pk)
+        if upload.state == Upload.State.COMPLETE:
+            return Response({"detail": "the upload is complete"}, status=400)
+        abort_upload(upload)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UploadCompleteView(APIView):

@@ -141,6 +141,12 @@ export class ChunkedUpload extends EventTarget {
       return this.result;
     } catch (err) {
       const aborted = signal.aborted || (err && err.name === "AbortError");
+      if (aborted && this.uploadId != null) {
+        // Tell the server so the partial file goes now, not when the stale-upload purge runs.
+        this._request(`uploads/${this.uploadId}/abort/`, { method: "POST", json: {} }).catch(
+          () => {},
+        );
+      }
       this.error = aborted ? abortError() : err;
       this._setState(aborted ? "aborted" : "failed");
       this._emit("error", { message: this.error.message, error: this.error, aborted });
