@@ -10,8 +10,11 @@ want_test=0
 
 apt_packages=()
 command -v ffmpeg >/dev/null || apt_packages+=(ffmpeg)
+command -v g++ >/dev/null || apt_packages+=(g++)  # OpenPifPaf's decoder is compiled
 command -v python3 >/dev/null || apt_packages+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
+python3 -c 'import os, sysconfig; assert os.path.exists(sysconfig.get_paths()["include"] + "/Python.h")' \
+  2>/dev/null || apt_packages+=(python3-dev)
 if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
 fi
@@ -30,3 +33,5 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r "$requirements"
   touch "$stamp"
 fi
+# OpenPifPaf (pose extraction) needs a patched build against our torch; cached after the first.
+bash scripts/install_openpifpaf.sh .venv
