@@ -177,3 +177,19 @@ def test_publish_is_a_rename_within_media_root(tmp_path, settings):
     inode = temp.stat().st_ino
     rel = ctx.publish(temp, "out/a.bin")
     assert Path(tmp_path / rel).stat().st_ino == inode  # same file, renamed, never copied
+
+
+@pytest.mark.django_db
+def test_a_retry_lost_with_its_worker_is_sent_again(media_root, settings):
+    settings.JOB_STALE_AFTER_SECONDS = 30
+    settings.JOB_RETRY_BACKOFF_SECONDS = 1
+    job = _job("test_flaky", succeed_on=1)
+    long_ago = timezone.now() - timedelta(seconds=30 + 2**settings.JOB_MAX_ATTEMPTS + 5)
+    Job.objects.filter(pk=job.pk).update(state="retrying", attempts=1, heartbeat_at=long_ago)
+    recent = _job("test_flaky", succeed_on=1)
+    Job.objects.filter(pk=recent.pk).update(
+        state="retrying", attempts=1, heartbeat_at=timezone.now()
+    )
+    assert jobs.reap_lost_jobs() == [(job.pk, "resent")]
+    assert "sent again" in Job.objects.get(pk=job.pk).log
+    assert jobs.execute(job.pk, "w")[0] == "succeeded"  # the resent message can claim it
