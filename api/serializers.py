@@ -2,7 +2,16 @@
 
 from rest_framework import serializers
 
-from annotator.models import Assignment, Category, Labeler, Project, Segment, Subject, Video
+from annotator.models import (
+    Assignment,
+    Category,
+    Clip,
+    Labeler,
+    Project,
+    Segment,
+    Subject,
+    Video,
+)
 from pipeline.models import Job
 
 
@@ -253,3 +262,33 @@ class ShortcutsSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=20, allow_blank=True),
         help_text='action name → key (e.g. {"step_forward": "ArrowRight"})',
     )
+
+
+class ClipSerializer(serializers.ModelSerializer):
+    video_external_id = serializers.CharField(source="video.external_id", read_only=True)
+    category_code = serializers.IntegerField(source="category.code", read_only=True)
+    num_frames = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clip
+        fields = [
+            "id",
+            "project",
+            "video",
+            "video_external_id",
+            "start_frame",
+            "end_frame",
+            "num_frames",
+            "category_code",
+            "origin",
+            "status",
+            "error",
+            "privacy",
+            "pose_layout",
+            "processed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_num_frames(self, clip) -> int:
+        return clip.end_frame - clip.start_frame + 1

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.views.accounts import LabelerViewSet, me, shortcuts
 from api.views.assignments import AssignmentViewSet
+from api.views.clips import ClipViewSet
 from api.views.jobs import JobViewSet
 from api.views.projects import ProjectViewSet
 from api.views.segments import SegmentViewSet
@@ -22,6 +23,7 @@ router.register("videos", VideoViewSet, basename="video")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("segments", SegmentViewSet, basename="segment")
 router.register("jobs", JobViewSet, basename="job")
+router.register("clips", ClipViewSet, basename="clip")
 router.register("labelers", LabelerViewSet, basename="labeler")
 
 urlpatterns = [

@@ -192,7 +192,15 @@ JOB_STALE_AFTER_SECONDS = float(os.environ.get("MGSTUDIO_JOB_STALE_AFTER_SECONDS
 JOB_MAX_ATTEMPTS = int(os.environ.get("MGSTUDIO_JOB_MAX_ATTEMPTS", 3))
 JOB_RETRY_BACKOFF_SECONDS = float(os.environ.get("MGSTUDIO_JOB_RETRY_BACKOFF_SECONDS", 2))
 
+# Privacy pipeline (design §8): the blurring detector and an independent verifier.
+FACE_BLUR_DETECTOR = os.environ.get("FACE_BLUR_DETECTOR", "centerface")
+FACE_BLUR_THRESHOLD = float(os.environ.get("FACE_BLUR_THRESHOLD", 0.2))
+FACE_VERIFY_DETECTOR = os.environ.get("FACE_VERIFY_DETECTOR", "haar")
+FACE_VERIFY_THRESHOLD = float(os.environ.get("FACE_VERIFY_THRESHOLD", 3))
+# Poses: a local OpenPifPaf checkpoint (nothing is downloaded), batch size, resize.
 POSE_CHECKPOINT = os.environ.get("POSE_CHECKPOINT", "")
+POSE_BATCH_SIZE = int(os.environ.get("POSE_BATCH_SIZE", 8))
+POSE_LONG_EDGE = int(os.environ.get("POSE_LONG_EDGE", 641))
 
 LOGGING = {
     "version": 1,

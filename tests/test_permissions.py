@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from annotator.models import Clip
 from pipeline.models import Job
 from tests.factories import (
     AdminFactory,
@@ -34,13 +35,17 @@ def world(media_root):
     mine = AssignmentFactory(video=video, labeler=assigned, position=1)
     segment = SegmentFactory(assignment=mine)
     job = Job.objects.create(kind="ingest", project=project, video=video)
+    clip = Clip.objects.create(
+        project=project, video=video, start_frame=1, end_frame=5, origin="matched",
+        category=segment.category, status="processed", clip_file="proxies/p.mp4",
+    )
     admin = AdminFactory()
     from annotator.services.ingest import create_upload
 
     upload = create_upload(project, "new.mp4", 10, admin)
     return {
         "project": project, "video": video, "assignment": mine, "segment": segment,
-        "job": job, "upload": upload, "other_labeler": other,
+        "job": job, "upload": upload, "clip": clip, "other_labeler": other,
         "users": {"anon": None, "assigned": assigned.user, "other": other.user, "admin": admin},
     }
 
@@ -59,6 +64,12 @@ MATRIX = [
     ("taxonomy load", "post", "/api/projects/{project}/taxonomy/", {}, {"assigned": D, "other": D, "admin": 400}),
     ("assign", "post", "/api/projects/{project}/assign/", None, {"assigned": D, "other": D, "admin": A}),
     ("import", "post", "/api/projects/{project}/import/", {"folder": "/nonexistent", "metadata": "video_id\n"}, {"assigned": D, "other": D, "admin": 400}),
+    ("process clips", "post", "/api/projects/{project}/process/", None, {"assigned": D, "other": D, "admin": 202}),
+    ("processing", "get", "/api/projects/{project}/processing/", None, {"assigned": D, "other": D, "admin": A}),
+    ("clip list", "get", "/api/clips/", None, {"assigned": D, "other": D, "admin": A}),
+    ("clip detail", "get", "/api/clips/{clip}/", None, {"assigned": D, "other": D, "admin": A}),
+    ("clip process", "post", "/api/clips/{clip}/process/", None, {"assigned": D, "other": D, "admin": 400}),
+    ("clip video", "get", "/api/clips/{clip}/video/", None, {"assigned": D, "other": D, "admin": A}),
     ("video list", "get", "/api/videos/", None, {"assigned": A, "other": A, "admin": A}),
     ("video detail", "get", "/api/videos/{video}/", None, {"assigned": A, "other": N, "admin": A}),
     ("video proxy", "get", "/api/videos/{video}/proxy/", None, {"assigned": A, "other": N, "admin": A}),
@@ -93,7 +104,7 @@ def _ids(world) -> dict:
     return {
         "project": world["project"].pk, "video": world["video"].pk,
         "assignment": world["assignment"].pk, "segment": world["segment"].client_uuid,
-        "job": world["job"].pk, "upload": world["upload"].pk,
+        "job": world["job"].pk, "upload": world["upload"].pk, "clip": world["clip"].pk,
         "other_code": world["other_labeler"].code, "labeler": world["other_labeler"].pk,
     }
 

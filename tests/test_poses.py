@@ -9,7 +9,7 @@ quality; tracking of the main subject is tested on constructed poses in test_sub
 import numpy as np
 import pytest
 
-from pipeline.faces import iter_frames
+from pipeline.frames import iter_frames
 from pipeline.poses import (
     PoseConfigError,
     PoseSettings,
@@ -37,7 +37,8 @@ def test_missing_checkpoint_fails_with_instructions(value, message):
 
 def test_every_frame_gets_a_pose_row_in_the_stored_layout(checkpoint, tmp_path):
     clip = mf.make_numbered_video(tmp_path / "clip.mp4", 5, size=(160, 96))
-    predictor = load_predictor(PoseSettings(checkpoint=str(checkpoint), batch_size=2, long_edge=161))
+    settings = PoseSettings(checkpoint=str(checkpoint), batch_size=2, long_edge=161)
+    predictor = load_predictor(settings)
     progress = []
     result = extract_poses(
         iter_frames(clip), predictor, num_frames=5, width=160, height=96,

@@ -106,6 +106,13 @@ class Clip(models.Model):
     origin = models.CharField(max_length=20, choices=Origin.choices)
     provenance = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AGREED)
+    # Outputs of processing (paths under MEDIA_ROOT) and its privacy record (design §8).
+    clip_file = models.CharField(max_length=500, blank=True, help_text="Blurred, no audio")
+    pose_file = models.CharField(max_length=500, blank=True)
+    pose_layout = models.CharField(max_length=50, blank=True)
+    privacy = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

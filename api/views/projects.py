@@ -1,15 +1,16 @@
 from pathlib import Path
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from annotator.assignment import load_per_labeler, videos_per_pair
 from annotator.models import Labeler, Project, Segment
 from annotator.services.assignment import AssignmentError, assign_unassigned, existing_pairs
 from annotator.services.ingest import IngestError, check_import_folder
+from annotator.services.processing import process_project, processing_summary
 from annotator.services.taxonomy import load_taxonomy_into
 from annotator.taxonomy import TaxonomyError, load_taxonomy
 from api.permissions import IsAdminOrReadOnlyMember, is_admin, labeler_of
@@ -101,6 +102,21 @@ class ProjectViewSet(viewsets.ModelViewSet):
         )
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=None, responses={202: dict})
+    @action(detail=True, methods=["post"])
+    def process(self, request, pk=None):
+        """Send every agreed (and previously failed) clip through cut → blur → verify → poses."""
+        project = self.get_object()
+        started = process_project(project, request.user)
+        return Response(
+            {"clips": len(started), "jobs": [job.pk for job in started]},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
-def project_or_404(pk) -> Project:
-    return get_object_or_404(Project, pk=pk)
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def processing(self, request, pk=None):
+        """Clips by processing state, overall progress and the failed clips with reasons."""
+        if not is_admin(request.user):
+            raise PermissionDenied("Only admins see processing.")
+        return Response(processing_summary(self.get_object()))

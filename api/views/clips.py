@@ -1,0 +1,43 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from annotator.models import Clip
+from annotator.services.processing import ProcessingError, process_clip
+from api.permissions import IsAdmin
+from api.ranges import serve_file
+from api.serializers import ClipSerializer
+
+
+class ClipViewSet(viewsets.ReadOnlyModelViewSet):
+    """Agreed and adjudicated clips with their processing state and privacy report (admins)."""
+
+    queryset = Clip.objects.select_related("video", "category", "video__subject")
+    serializer_class = ClipSerializer
+    permission_classes = [IsAdmin]
+    filterset_fields = ["project", "video", "status", "origin", "category__code"]
+    ordering_fields = ["id", "start_frame", "created_at"]
+
+    @extend_schema(request=None, responses={202: dict})
+    @action(detail=True, methods=["post"])
+    def process(self, request, pk=None):
+        """(Re)process one clip, e.g. after a failure."""
+        try:
+            job = process_clip(self.get_object(), request.user)
+        except ProcessingError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "video/mp4"): bytes, (206, "video/mp4"): bytes})
+    @action(detail=True, methods=["get"])
+    def video(self, request, pk=None):
+        """The processed clip: blurred, no audio."""
+        clip = self.get_object()
+        if not clip.clip_file:
+            raise Http404("this clip has not been processed")
+        return serve_file(request, Path(settings.MEDIA_ROOT) / clip.clip_file, clip.clip_file)

@@ -1,0 +1,200 @@
+// The admin's "Processing" panel: agreed clips go through cut → blur faces → verify → poses.
+// Shows the overall progress and the clips table, polled every 2 s while a clip is processing;
+// starts the project's agreed (and failed) clips, retries one failed clip, plays a processed one.
+
+import { apiUrl, getAll, get, post } from "./api.js";
+import { Poller, badge, el, formatNumber, formatPercent, jobUrl } from "./dom.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("project-app");
+const panel = $("processing-panel");
+const projectId = Number(root && root.dataset.projectId);
+const STATES = ["agreed", "processing", "processed", "failed"];
+const ORIGINS = { matched: "matched", adjudicated: "kept by a reviewer", imported: "imported" };
+
+const button = $("process-button");
+const statusBox = $("processing-status");
+const player = $("clip-player");
+const video = $("clip-video");
+const caption = $("clip-player-caption");
+const rendered = { summary: "", clips: "" };
+let busy = false; // a POST from this panel is on its way
+
+function changed(key, data) {
+  const json = JSON.stringify(data);
+  if (rendered[key] === json) return false;
+  rendered[key] = json;
+  return true;
+}
+
+/** A message under the button: `ok` (green), `error` (an alert) or plain. */
+function say(text, kind = "", ...extra) {
+  const cls = kind === "error" ? "row-error" : kind === "ok" ? "ok" : "muted small";
+  statusBox.replaceChildren(el("p", { class: cls, role: kind === "error" ? "alert" : null }, text, ...extra));
+}
+
+const plural = (n, word) => `${formatNumber(n)} ${word}${n === 1 ? "" : "s"}`;
+
+function renderSummary(summary) {
+  const counts = summary.by_status || {};
+  const n = (state) => Number(counts[state]) || 0;
+  const total = Number(summary.clips) || 0;
+  const progress = Math.max(0, Math.min(1, Number(summary.progress) || 0));
+  $("processing-bar").value = Math.round(progress * 1000) / 10;
+  $("processing-percent").textContent = formatPercent(progress);
+  const others = STATES.filter((s) => s !== "processed").map((s) => `${formatNumber(n(s))} ${s}`);
+  $("processing-counts").textContent =
+    `${formatNumber(n("processed"))} of ${plural(total, "clip")} processed (${formatPercent(progress)})` +
+    ` · ${others.join(" · ")}`;
+  button.disabled = busy || n("agreed") + n("failed") === 0;
+}
+
+/** "verified" / "failed: N re-detections" / "—", with the privacy record's details as a tooltip. */
+function privacyCell(clip) {
+  const p = clip.privacy || {};
+  if (typeof p.passed !== "boolean") return el("td", { class: "privacy", text: "—" });
+  const n = Number(p.redetections) || 0;
+  const text = p.passed ? "verified" : `failed: ${plural(n, "re-detection")}`;
+  const details = [
+    p.frames_processed != null ? `${formatNumber(p.frames_processed)} frames checked` : "",
+    p.blur_detector ? `blurred with ${p.blur_detector}` : "",
+    p.verifier ? `verified with ${p.verifier}` : "",
+    p.audio_streams != null ? `${formatNumber(p.audio_streams)} audio streams left` : "",
+  ].filter(Boolean);
+  return el("td", {
+    class: p.passed ? "privacy ok" : "privacy row-error",
+    title: details.join(" · ") || null,
+    text,
+  });
+}
+
+async function retry(clip, control) {
+  control.disabled = true;
+  try {
+    const { job } = await post(`clips/${clip.id}/process/`);
+    say(`Clip ${clip.id} sent to processing again — `, "ok", el("a", { href: jobUrl(job), text: `job #${job}` }));
+  } catch (err) {
+    control.disabled = false;
+    say(`Clip ${clip.id} could not be retried: ${err.message}`, "error");
+  }
+  poller.now();
+}
+
+function play(clip) {
+  const src = apiUrl(`clips/${clip.id}/video/`);
+  if (video.dataset.clipId !== String(clip.id)) {
+    video.dataset.clipId = String(clip.id);
+    video.src = src;
+  }
+  caption.textContent =
+    `Clip ${clip.id} — video ${clip.video_external_id}, frames ${clip.start_frame}–${clip.end_frame}` +
+    ", faces blurred, no audio.";
+  player.hidden = false;
+  player.scrollIntoView({ block: "nearest" });
+  video.focus();
+  const started = video.play();
+  if (started && started.catch) started.catch(() => {}); // e.g. autoplay refused: the controls remain
+}
+
+video.addEventListener("error", () => {
+  if (!video.dataset.clipId) return;
+  caption.textContent = `Clip ${video.dataset.clipId} could not be loaded.`;
+});
+
+function actionsCell(clip) {
+  const cell = el("td", { class: "nowrap" });
+  if (clip.status === "failed") {
+    const control = el("button", {
+      type: "button",
+      class: "small",
+      text: "Retry",
+      "aria-label": `Retry clip ${clip.id}`,
+    });
+    control.addEventListener("click", () => retry(clip, control));
+    cell.append(control);
+  } else if (clip.status === "processed") {
+    cell.append(
+      el("button", {
+        type: "button",
+        class: "small",
+        text: "Play",
+        "aria-label": `Play clip ${clip.id}`,
+        "aria-controls": "clip-player",
+        onclick: () => play(clip),
+      }),
+    );
+  }
+  return cell;
+}
+
+function clipRow(clip) {
+  const status = el("td", { class: "status-cell" }, badge(clip.status));
+  if (clip.error) status.append(el("p", { class: "row-error clip-error", text: clip.error }));
+  return el(
+    "tr",
+    { dataset: { clipId: clip.id, status: clip.status } },
+    el("th", { scope: "row", text: String(clip.id) }),
+    el("td", { text: clip.video_external_id || String(clip.video) }),
+    el("td", {
+      class: "num nowrap",
+      title: clip.num_frames != null ? plural(clip.num_frames, "frame") : null,
+      text: `${clip.start_frame}–${clip.end_frame}`,
+    }),
+    el("td", { class: "num", text: clip.category_code == null ? "—" : String(clip.category_code) }),
+    el("td", { text: ORIGINS[clip.origin] || clip.origin || "—" }),
+    status,
+    privacyCell(clip),
+    el("td", { text: clip.pose_layout || "—" }),
+    actionsCell(clip),
+  );
+}
+
+function renderClips(clips) {
+  if (!changed("clips", clips)) return;
+  $("clips-table").tBodies[0].replaceChildren(...clips.map(clipRow));
+  $("clips-empty").hidden = clips.length > 0;
+}
+
+async function refresh() {
+  const [summary, clips] = await Promise.all([
+    get(`projects/${projectId}/processing/`),
+    getAll("clips/", { project: projectId, page_size: 1000 }),
+  ]);
+  if (changed("summary", summary)) renderSummary(summary);
+  renderClips(clips);
+  if (statusBox.dataset.pollError) {
+    delete statusBox.dataset.pollError;
+    statusBox.replaceChildren();
+  }
+  const counts = summary.by_status || {};
+  return (Number(counts.processing) || 0) > 0 || clips.some((c) => c.status === "processing");
+}
+
+const poller = new Poller(async () => {
+  try {
+    return await refresh();
+  } catch (err) {
+    say(`Could not refresh the processing state: ${err.message}`, "error");
+    statusBox.dataset.pollError = "1";
+    return true; // keep trying
+  }
+}, 2000);
+
+button.addEventListener("click", async () => {
+  busy = true;
+  button.disabled = true;
+  say("Starting…");
+  try {
+    const result = await post(`projects/${projectId}/process/`);
+    const n = Number(result && result.clips) || 0;
+    say(n ? `${plural(n, "clip")} sent to processing.` : "No agreed or failed clip to process.", n ? "ok" : "");
+  } catch (err) {
+    say(`Processing could not start: ${err.message}`, "error");
+  } finally {
+    busy = false;
+    rendered.summary = ""; // re-render, so the button's state follows the new counts
+    poller.now();
+  }
+});
+
+if (panel && projectId) poller.now();
