@@ -156,6 +156,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Micro-gesture annotation, agreement, processing and release.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "VideoStatusEnum": "annotator.models.Video.Status",
+        "ClipStatusEnum": "annotator.models.Clip.Status",
+        "JobStateEnum": "pipeline.models.Job.State",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
