@@ -12,7 +12,6 @@ from __future__ import annotations
 import numbers
 import os
 import subprocess
-import tempfile
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -25,6 +24,7 @@ from pipeline.media import (
     _die_with_parent,
     _transcode_error,
     probe_video,
+    run_ffmpeg_with_progress,
 )
 
 
@@ -69,35 +69,6 @@ def cut_command(
     return out.global_args("-nostdin", "-hide_banner", "-v", "error").overwrite_output().compile()
 
 
-def _run_with_progress(
-    argv: list[str], total: int, on_progress: Callable[[float], None] | None,
-) -> None:
-    """Run ffmpeg with ``-progress pipe:1``; report frames done / ``total`` (< 1)."""
-    argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
-    last = -1.0
-    with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errfile,
-                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-        try:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                key, _, value = raw.decode(errors="replace").strip().partition("=")
-                if key == "frame" and value.isdigit() and on_progress is not None:
-                    fraction = min(int(value) / max(total, 1), 0.99)
-                    if fraction > last:
-                        last = fraction
-                        on_progress(fraction)
-            proc.wait()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        errfile.seek(0)
-        stderr = errfile.read().decode(errors="replace")
-    if proc.returncode != 0 or stderr.strip():
-        raise _transcode_error(stderr)
-
-
 def cut_clip(
     src: StrPath, dst: StrPath, start_frame: int, end_frame: int, info: VideoInfo, *,
     on_progress: Callable[[float], None] | None = None, preset: str = "veryfast", crf: int = 18,
@@ -110,7 +81,7 @@ def cut_clip(
     _check_range(start_frame, end_frame, info)
     expected = end_frame - start_frame + 1
     # trim has to decode every frame before end_frame, so progress counts those too.
-    _run_with_progress(cut_command(src, dst, start_frame, end_frame, info, preset=preset,
+    run_ffmpeg_with_progress(cut_command(src, dst, start_frame, end_frame, info, preset=preset,
                                    crf=crf), expected, on_progress)
     try:
         out = probe_video(dst)

@@ -295,16 +295,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def make_proxy(
-    src: StrPath, dst: StrPath, info: VideoInfo, *,
-    on_progress: Callable[[float], None] | None = None, preset: str = "veryfast", crf: int = 23,
-    gop: int = 12,
-) -> VideoInfo:
-    """Transcode ``src`` to the proxy at ``dst`` and verify it; return the proxy's VideoInfo.
-
-    ``on_progress`` gets increasing values in [0, 1), then 1.0 once the proxy is verified.
-    """
-    argv = proxy_command(src, dst, info, preset=preset, crf=crf, gop=gop)
+def run_ffmpeg_with_progress(
+    argv: list[str], total_frames: int, on_progress: Callable[[float], None] | None
+) -> None:
+    """Run an ffmpeg argv, reporting frames done / ``total_frames`` (held below 1.0: the caller
+    says 1.0 once it has verified the output). Raises MediaError on any error ffmpeg reports."""
     # Progress as key=value lines on stdout; stderr (only errors, -v error) goes to a file
     # so a flood of decoder errors can never fill a pipe and deadlock us.
     argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
@@ -317,8 +312,7 @@ def make_proxy(
             for raw in proc.stdout:
                 key, _, value = raw.decode(errors="replace").strip().partition("=")
                 if key == "frame" and value.isdigit() and on_progress is not None:
-                    # Frames are the exact unit; hold back 1.0 until verification passed.
-                    fraction = min(int(value) / max(info.num_frames, 1), 0.99)
+                    fraction = min(int(value) / max(total_frames, 1), 0.99)
                     if fraction > last:
                         last = fraction
                         on_progress(fraction)
@@ -332,6 +326,19 @@ def make_proxy(
     if proc.returncode != 0 or stderr.strip():
         # At -v error anything on stderr is a demux/decode error: frames may be garbage.
         raise _transcode_error(stderr)
+
+
+def make_proxy(
+    src: StrPath, dst: StrPath, info: VideoInfo, *,
+    on_progress: Callable[[float], None] | None = None, preset: str = "veryfast", crf: int = 23,
+    gop: int = 12,
+) -> VideoInfo:
+    """Transcode ``src`` to the proxy at ``dst`` and verify it; return the proxy's VideoInfo.
+
+    ``on_progress`` gets increasing values in [0, 1), then 1.0 once the proxy is verified.
+    """
+    argv = proxy_command(src, dst, info, preset=preset, crf=crf, gop=gop)
+    run_ffmpeg_with_progress(argv, info.num_frames, on_progress)
     try:
         out = probe_video(dst)
     except MediaError as exc:
