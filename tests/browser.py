@@ -39,10 +39,12 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     executable = chromium_path()
     if not executable:
-        pytest.skip("no Chromium found (install Debian's chromium or set MGSTUDIO_CHROMIUM)")
+        # A missing browser must not pass silently: scripts/install.sh --test installs it.
+        pytest.fail("no Chromium found (install Debian's chromium or set MGSTUDIO_CHROMIUM)")
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_api.sync_playwright().start()
