@@ -23,8 +23,8 @@ from pipeline.media import (
     VideoInfo,
     _die_with_parent,
     _transcode_error,
-    probe_video,
     run_ffmpeg_with_progress,
+    verify_output,
 )
 
 
@@ -83,22 +83,7 @@ def cut_clip(
     # trim has to decode every frame before end_frame, so progress counts those too.
     run_ffmpeg_with_progress(cut_command(src, dst, start_frame, end_frame, info, preset=preset,
                                    crf=crf), expected, on_progress)
-    try:
-        out = probe_video(dst)
-    except MediaError as exc:
-        raise MediaError("transcode_failed", f"The cut clip is invalid: {exc}") from None
-    problems = []
-    if out.num_frames != expected:
-        problems.append(f"{out.num_frames} frames instead of {expected}")
-    if out.fps_fraction != info.fps_fraction:
-        problems.append(f"{out.fps_fraction} fps instead of {info.fps_fraction}")
-    if out.has_audio or audio_stream_count(dst):
-        problems.append("it has an audio stream")
-    if abs(out.start_time) > 1e-6:
-        problems.append(f"it starts at {out.start_time} s")
-    if problems:
-        raise MediaError("transcode_failed", "The cut clip does not match the request: "
-                         + "; ".join(problems) + ".")
+    out = verify_output(dst, expected, info.fps_fraction, "The cut clip")
     if on_progress is not None:
         on_progress(1.0)
     return out

@@ -328,6 +328,27 @@ def run_ffmpeg_with_progress(
         raise _transcode_error(stderr)
 
 
+def verify_output(path: StrPath, frames: int, fps_fraction: str, what: str) -> VideoInfo:
+    """Probe an output we wrote: exactly `frames` frames at `fps_fraction`, from 0, no audio."""
+    try:
+        out = probe_video(path)
+    except MediaError as exc:
+        raise MediaError("transcode_failed", f"{what} is invalid: {exc}") from None
+    problems = []
+    if out.num_frames != frames:
+        problems.append(f"{out.num_frames} frames instead of {frames}")
+    if out.fps_fraction != fps_fraction:
+        problems.append(f"{out.fps_fraction} fps instead of {fps_fraction}")
+    if out.has_audio:
+        problems.append("it has an audio stream")
+    if abs(out.start_time) > 1e-6:
+        problems.append(f"it starts at {out.start_time} s")
+    if problems:
+        raise MediaError("transcode_failed", f"{what} does not match the request: "
+                         + "; ".join(problems) + ".")
+    return out
+
+
 def make_proxy(
     src: StrPath, dst: StrPath, info: VideoInfo, *,
     on_progress: Callable[[float], None] | None = None, preset: str = "veryfast", crf: int = 23,
@@ -339,22 +360,7 @@ def make_proxy(
     """
     argv = proxy_command(src, dst, info, preset=preset, crf=crf, gop=gop)
     run_ffmpeg_with_progress(argv, info.num_frames, on_progress)
-    try:
-        out = probe_video(dst)
-    except MediaError as exc:
-        raise MediaError("transcode_failed", f"The playback copy is invalid: {exc}") from None
-    problems = []
-    if out.num_frames != info.num_frames:
-        problems.append(f"{out.num_frames} frames instead of {info.num_frames}")
-    if out.fps_fraction != info.fps_fraction:
-        problems.append(f"{out.fps_fraction} fps instead of {info.fps_fraction}")
-    if out.has_audio:
-        problems.append("it has an audio stream")
-    if abs(out.start_time) > 1e-6:
-        problems.append(f"it starts at {out.start_time} s")
-    if problems:
-        raise MediaError("transcode_failed", "The playback copy does not match the source: "
-                         + "; ".join(problems) + ".")
+    out = verify_output(dst, info.num_frames, info.fps_fraction, "The playback copy")
     if on_progress is not None:
         on_progress(1.0)
     return out
