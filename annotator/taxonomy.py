@@ -38,6 +38,7 @@ __all__ = [
     "Taxonomy",
     "TaxonomyError",
     "group_colour",
+    "lane_colour",
     "load_taxonomy",
     "load_taxonomy_file",
 ]
@@ -148,6 +149,11 @@ def group_colour(taxonomy: Taxonomy, group: str) -> str:
     except ValueError:
         raise KeyError(f"taxonomy {taxonomy.name!r} has no group {group!r}") from None
     return _FALLBACK_PALETTE[position % len(_FALLBACK_PALETTE)]
+
+
+def lane_colour(group: str, position: int) -> str:
+    """The colour of ``group`` when it sits at ``position`` among a project's groups."""
+    return GROUP_COLOURS.get(group) or _FALLBACK_PALETTE[position % len(_FALLBACK_PALETTE)]
 
 
 # --------------------------------------------------------------------------- loading / validation

@@ -19,5 +19,6 @@ urlpatterns = [
     path("projects/", views.project_list, name="project-list"),
     path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
     path("queue/", views.queue, name="queue"),
+    path("annotate/<int:assignment_id>/", views.annotate, name="annotate"),
     path("jobs/<int:job_id>/", views.job_detail, name="job-detail"),
 ]

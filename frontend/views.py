@@ -8,9 +8,10 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from annotator.models import Project, Video
+from annotator.models import Assignment, Project, Video
 from pipeline.models import Job
 
 
@@ -61,6 +62,18 @@ def project_detail(request, project_id: int):
 @login_required
 def queue(request):
     return render(request, "frontend/queue.html", {})
+
+
+@login_required
+def annotate(request, assignment_id: int):
+    """The labeler workspace for one assignment. Blind annotation: another labeler's assignment
+    is a 404, as if it did not exist; admins may open any (read-only in the page)."""
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("video", "labeler"), pk=assignment_id
+    )
+    if not request.user.is_staff and assignment.labeler.user_id != request.user.pk:
+        raise Http404("No such assignment.")
+    return render(request, "frontend/annotate.html", {"assignment": assignment})
 
 
 @staff_required

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from annotator.models import Assignment, Labeler
 from annotator.services import assignment as assignment_service
+from annotator.services.workspace import workspace_config
 from api.permissions import IsAdminOrLabeler, is_admin, labeler_of
 from api.serializers import AssignmentSerializer, BookmarkSerializer, ReassignSerializer
 
@@ -74,3 +75,11 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         assignment = assignment_service.bookmark(assignment, data.validated_data["last_frame"])
         return Response(AssignmentSerializer(assignment).data)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def workspace(self, request, pk=None):
+        """Everything the annotate page needs for this assignment, minus its segments."""
+        assignment = self.get_object()
+        self._own(assignment)
+        return Response(workspace_config(assignment))

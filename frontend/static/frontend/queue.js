@@ -13,7 +13,7 @@ function row(a, showLabeler) {
     "tr",
     { dataset: { assignmentId: a.id, externalId: video.external_id, state: a.state } },
     el("td", { class: "num", text: String(a.position) }),
-    el("th", { scope: "row", text: video.external_id || "—" }),
+    el("th", { scope: "row" }, el("a", { href: annotateUrl(a), text: video.external_id || "—" })),
     showLabeler ? el("td", { class: "col-labeler", text: a.labeler || "—" }) : null,
     el("td", {}, badge(a.state)),
     el("td", {}, badge(video.status)),
@@ -22,6 +22,13 @@ function row(a, showLabeler) {
     el("td", { class: "num", text: formatNumber(a.segment_count) }),
     el("td", { class: "num", text: formatNumber(a.last_frame) }),
   );
+}
+
+const annotateUrl = (a) => `/annotate/${a.id}/`;
+
+/** Where "continue" goes: the first video in progress, else the first not started, in order. */
+function nextUp(items) {
+  return items.find((a) => a.state === "in_progress") || items.find((a) => a.state === "assigned");
 }
 
 function summary(items) {
@@ -46,6 +53,15 @@ async function load(me) {
     $("queue-empty").hidden = items.length > 0;
     $("queue-table").hidden = items.length === 0;
     $("queue-summary").textContent = summary(items);
+    const next = showLabeler ? null : nextUp(items);
+    const link = $("continue-link");
+    link.hidden = !next;
+    if (next) {
+      link.href = annotateUrl(next);
+      link.textContent = next.state === "in_progress"
+        ? `Continue video ${next.video.external_id} at frame ${next.last_frame}`
+        : `Start video ${next.video.external_id}`;
+    }
   }
   // Keep the video states fresh while some of the queue is still being ingested.
   return items.some((a) => a.video && BUSY_VIDEO_STATES.has(a.video.status));
