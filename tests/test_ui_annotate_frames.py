@@ -77,7 +77,8 @@ def test_clicks_playback_and_backward_seeks_agree_with_pixels_and_saved_segment(
     page.locator("#zoom-fit").click()
     for _ in range(3):
         page.keyboard.press("<")
-    assert page.locator("#speed-select").input_value() == "0.25"
+    page.wait_for_function("document.getElementById('speed-select').value === '0.25'")
+    assert page.evaluate("document.getElementById('player').playbackRate") == 0.25
     for wait_ms in (700, 450, 900):
         before = settle(page)
         page.keyboard.press(" ")

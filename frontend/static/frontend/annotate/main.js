@@ -193,7 +193,7 @@ async function main() {
 
   async function finishMark() {
     const a = ui.markStart;
-    const b = player.frame;
+    const b = await player.settled();
     const [start, end] = a <= b ? [a, b] : [b, a];
     const code = await picker.open(`Category of [${start}, ${end}]`);
     if (code === null) {
@@ -261,10 +261,10 @@ async function main() {
     second_back: () => player.stepSeconds(-1),
     speed_up: () => setSpeed(1),
     speed_down: () => setSpeed(-1),
-    mark_start: () => guarded(() => {
-      ui.markStart = player.frame;
+    mark_start: () => player.settled().then((frame) => guarded(() => {
+      ui.markStart = frame;
       renderMark();
-    }),
+    })),
     mark_end: () => {
       if (ui.markStart === null) return notice("Press [ at the first frame first.");
       if (editable()) finishMark();
@@ -280,9 +280,10 @@ async function main() {
     nudge_start_forward: () => nudge("start", 1),
     nudge_end_back: () => nudge("end", -1),
     nudge_end_forward: () => nudge("end", 1),
-    split: () => {
+    split: async () => {
+      const frame = await player.settled();
       const rec = selectedOrNotice();
-      if (rec) guarded(() => select(store.split(rec.uuid, player.frame)));
+      if (rec) guarded(() => select(store.split(rec.uuid, frame)));
     },
     delete_segment: () => {
       const rec = selectedOrNotice();

@@ -28,6 +28,7 @@ export class FramePlayer extends EventTarget {
     this.pendingSeek = null; // target frame of the seek in flight
     this.queuedSeek = null; // the latest seek asked for while one was in flight
     this.waiters = [];
+    this.idleWaiters = [];
     this.onFrame = this.onFrame.bind(this);
     video.requestVideoFrameCallback(this.onFrame);
     video.addEventListener("seeked", () => this.onSeeked());
@@ -99,7 +100,20 @@ export class FramePlayer extends EventTarget {
       const next = this.queuedSeek;
       this.queuedSeek = null;
       this.startSeek(next);
+      return;
     }
+    const idle = this.idleWaiters;
+    this.idleWaiters = [];
+    idle.forEach((resolve) => resolve(this.frame));
+  }
+
+  /**
+   * The frame on screen once every seek asked for has landed: a mark made right after a step
+   * takes the frame the step leads to, which is the one the labeler then sees.
+   */
+  settled() {
+    if (this.pendingSeek === null && this.queuedSeek === null) return Promise.resolve(this.frame);
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   onPause() {
