@@ -80,6 +80,7 @@ MATRIX = [
     ("submit", "post", "/api/assignments/{assignment}/submit/", None, {"assigned": A, "other": N, "admin": A}),
     ("reopen", "post", "/api/assignments/{assignment}/reopen/", None, {"assigned": A, "other": N, "admin": A}),
     ("bookmark", "post", "/api/assignments/{assignment}/bookmark/", {"last_frame": 5}, {"assigned": A, "other": N, "admin": A}),
+    ("workspace", "get", "/api/assignments/{assignment}/workspace/", None, {"assigned": A, "other": N, "admin": A}),
     ("shortcuts get", "get", "/api/me/shortcuts/", None, {"assigned": A, "other": A, "admin": D}),
     ("shortcuts put", "put", "/api/me/shortcuts/", {"shortcuts": {"step_forward": "ArrowRight"}}, {"assigned": A, "other": A, "admin": D}),
     ("segment list", "get", "/api/segments/", None, {"assigned": A, "other": A, "admin": A}),
