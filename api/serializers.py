@@ -292,3 +292,9 @@ class ClipSerializer(serializers.ModelSerializer):
 
     def get_num_frames(self, clip) -> int:
         return clip.end_frame - clip.start_frame + 1
+
+
+class AgreementRequestSerializer(serializers.Serializer):
+    theta = serializers.FloatField(
+        required=False, min_value=0.01, max_value=1.0, help_text="default: the project's θ"
+    )

@@ -112,3 +112,21 @@ def import_folder(ctx: JobContext) -> dict:
     for video in report.rejected:
         ctx.log(f"rejected {video.external_id}: {video.error}")
     return report.as_dict()
+
+
+@job_handler("agreement", queue="media")
+def agreement_run(ctx: JobContext) -> dict:
+    """Compute and record a project's agreement (design §6). The write is one transaction, so a
+    retried job never leaves half a run behind."""
+    from annotator.services.agreement import record_run
+
+    project = Project.objects.get(pk=ctx.job.project_id)
+    params = ctx.job.params or {}
+    ctx.progress(0.0, "computing agreement", force=True)
+    run = record_run(
+        project,
+        params.get("theta"),
+        trigger=params.get("trigger", "manual"),
+        user=ctx.job.created_by,
+    )
+    return {"run": run.pk, "theta": run.theta, "r_avg": run.r_avg, "rule_version": run.rule_version}

@@ -17,8 +17,8 @@ class DisagreementKind(StrEnum):
 
     LABEL_CONFLICT = "label_conflict"
     LOW_OVERLAP = "low_overlap"
-    ONLY_I = "only_i"
-    ONLY_J = "only_j"
+    ONLY_I = "only_in_i"
+    ONLY_J = "only_in_j"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,16 @@ class AgreementRun(models.Model):
     r_avg = models.FloatField(null=True, blank=True)
     per_video = models.JSONField(default=dict, blank=True)
     per_pair = models.JSONField(default=dict, blank=True)
+    # The whole report of annotator.agreement.report (per category, R(θ), deltas, κ, counts).
+    summary = models.JSONField(default=dict, blank=True)
+    trigger = models.CharField(max_length=30, blank=True, help_text="submission, manual, theta")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["project", "-created_at"]
+        ordering = ["project", "-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"agreement θ={self.theta} ({self.created_at:%Y-%m-%d %H:%M})"

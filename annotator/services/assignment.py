@@ -95,11 +95,17 @@ def queue_for(labeler: Labeler):
 
 @transaction.atomic
 def submit(assignment: Assignment) -> Assignment:
+    """Mark the video done; once two labelers have submitted it, agreement is recomputed."""
+    from annotator.services.agreement import request_run, video_ready_for_agreement
+
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.state != Assignment.State.SUBMITTED:
         assignment.state = Assignment.State.SUBMITTED
         assignment.submitted_at = timezone.now()
         assignment.save(update_fields=["state", "submitted_at"])
+        video = assignment.video
+        if not assignment.is_training and video_ready_for_agreement(video):
+            request_run(video.project, trigger="submission")
     return assignment
 
 

@@ -8,13 +8,19 @@ from rest_framework.response import Response
 
 from annotator.assignment import load_per_labeler, videos_per_pair
 from annotator.models import Labeler, Project, Segment
+from annotator.services import agreement as agreement_service
 from annotator.services.assignment import AssignmentError, assign_unassigned, existing_pairs
 from annotator.services.ingest import IngestError, check_import_folder
 from annotator.services.processing import process_project, processing_summary
 from annotator.services.taxonomy import load_taxonomy_into
 from annotator.taxonomy import TaxonomyError, load_taxonomy
 from api.permissions import IsAdminOrReadOnlyMember, is_admin, labeler_of
-from api.serializers import CategorySerializer, ImportSerializer, ProjectSerializer
+from api.serializers import (
+    AgreementRequestSerializer,
+    CategorySerializer,
+    ImportSerializer,
+    ProjectSerializer,
+)
 from pipeline import jobs
 
 
@@ -46,6 +52,13 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         project = serializer.save()
         load_taxonomy_into(project)
+
+    def perform_update(self, serializer):
+        before = serializer.instance.theta
+        project = serializer.save()
+        if project.theta != before and agreement_service.latest_run(project) is not None:
+            # A new θ is a new rule: recompute; the earlier runs stay in the history.
+            agreement_service.request_run(project, trigger="theta", user=self.request.user)
 
     @action(detail=True, methods=["get"])
     def categories(self, request, pk=None):
@@ -120,3 +133,33 @@ class ProjectViewSet(viewsets.ModelViewSet):
         if not is_admin(request.user):
             raise PermissionDenied("Only admins see processing.")
         return Response(processing_summary(self.get_object()))
+
+    @extend_schema(request=AgreementRequestSerializer, responses={200: dict, 202: dict})
+    @action(detail=True, methods=["get", "post"])
+    def agreement(self, request, pk=None):
+        """GET: the latest agreement run (design §6; keys in docs/agreement.md).
+        POST {theta?}: recompute now, as a job (202); the run history is kept."""
+        if not is_admin(request.user):
+            raise PermissionDenied("Only admins see agreement.")
+        project = self.get_object()
+        if request.method == "POST":
+            data = AgreementRequestSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            theta = data.validated_data.get("theta")
+            job = agreement_service.request_run(
+                project, trigger="manual", theta=theta, user=request.user
+            )
+            return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+        run = agreement_service.latest_run(project)
+        if run is None:
+            return Response({"detail": "no agreement computed yet"}, status=404)
+        return Response(agreement_service.run_payload(run))
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"], url_path="agreement/history")
+    def agreement_history(self, request, pk=None):
+        """Every run of the project, newest first: θ, rule version, R_avg, what started it."""
+        if not is_admin(request.user):
+            raise PermissionDenied("Only admins see agreement.")
+        runs = self.get_object().agreement_runs.order_by("-created_at", "-id")
+        return Response([agreement_service.run_header(r) for r in runs])
