@@ -8,6 +8,9 @@ from api.views.assignments import AssignmentViewSet
 from api.views.clips import ClipViewSet
 from api.views.jobs import JobViewSet
 from api.views.projects import ProjectViewSet
+from api.views.review import close as review_close
+from api.views.review import decide as review_decide
+from api.views.review import review_detail
 from api.views.segments import SegmentViewSet
 from api.views.uploads import (
     UploadAbortView,
@@ -34,6 +37,9 @@ urlpatterns = [
     path("uploads/<int:pk>/chunk/", UploadChunkView.as_view(), name="upload-chunk"),
     path("uploads/<int:pk>/complete/", UploadCompleteView.as_view(), name="upload-complete"),
     path("uploads/<int:pk>/abort/", UploadAbortView.as_view(), name="upload-abort"),
+    path("review/videos/<int:video_id>/", review_detail, name="review-detail"),
+    path("review/videos/<int:video_id>/close/", review_close, name="review-close"),
+    path("review/items/<int:item_id>/decide/", review_decide, name="review-decide"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),

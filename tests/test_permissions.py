@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from annotator.models import Clip
+from annotator.models import AgreementRun, Clip, Disagreement
 from pipeline.models import Job
 from tests.factories import (
     AdminFactory,
@@ -40,12 +40,14 @@ def world(media_root):
         category=segment.category, status="processed", clip_file="proxies/p.mp4",
     )
     admin = AdminFactory()
+    run = AgreementRun.objects.create(project=project, theta=0.5, rule_version="test")
+    disagreement = Disagreement.objects.create(run=run, video=video, kind="only_in_i", segment_i=segment)
     from annotator.services.ingest import create_upload
 
     upload = create_upload(project, "new.mp4", 10, admin)
     return {
         "project": project, "video": video, "assignment": mine, "segment": segment,
-        "job": job, "upload": upload, "clip": clip, "other_labeler": other,
+        "job": job, "upload": upload, "clip": clip, "disagreement": disagreement, "other_labeler": other,
         "users": {"anon": None, "assigned": assigned.user, "other": other.user, "admin": admin},
     }
 
@@ -66,8 +68,12 @@ MATRIX = [
     ("import", "post", "/api/projects/{project}/import/", {"folder": "/nonexistent", "metadata": "video_id\n"}, {"assigned": D, "other": D, "admin": 400}),
     ("process clips", "post", "/api/projects/{project}/process/", None, {"assigned": D, "other": D, "admin": 202}),
     ("processing", "get", "/api/projects/{project}/processing/", None, {"assigned": D, "other": D, "admin": A}),
-    ("agreement latest", "get", "/api/projects/{project}/agreement/", None, {"assigned": D, "other": D, "admin": N}),
+    ("agreement latest", "get", "/api/projects/{project}/agreement/", None, {"assigned": D, "other": D, "admin": A}),
     ("agreement recompute", "post", "/api/projects/{project}/agreement/", {"theta": 0.5}, {"assigned": D, "other": D, "admin": 202}),
+    ("review queue", "get", "/api/projects/{project}/review/", None, {"assigned": D, "other": D, "admin": A}),
+    ("review video", "get", "/api/review/videos/{video}/", None, {"assigned": D, "other": D, "admin": N}),
+    ("review close", "post", "/api/review/videos/{video}/close/", None, {"assigned": D, "other": D, "admin": 400}),
+    ("review decide", "post", "/api/review/items/{disagreement}/decide/", {"action": "drop"}, {"assigned": D, "other": D, "admin": A}),
     ("agreement history", "get", "/api/projects/{project}/agreement/history/", None, {"assigned": D, "other": D, "admin": A}),
     ("clip list", "get", "/api/clips/", None, {"assigned": D, "other": D, "admin": A}),
     ("clip detail", "get", "/api/clips/{clip}/", None, {"assigned": D, "other": D, "admin": A}),
@@ -110,6 +116,7 @@ def _ids(world) -> dict:
         "assignment": world["assignment"].pk, "segment": world["segment"].client_uuid,
         "job": world["job"].pk, "upload": world["upload"].pk, "clip": world["clip"].pk,
         "other_code": world["other_labeler"].code, "labeler": world["other_labeler"].pk,
+        "disagreement": world["disagreement"].pk,
     }
 
 

@@ -12,6 +12,8 @@ under a second.
 - `frame_kappa`, `pooled_frame_kappa`: frame-level Cohen's κ (co-occurrence: see `kappa`).
 """
 
+from .consensus import RULES as CONSENSUS_RULES
+from .consensus import consensus_bounds
 from .core import DEFAULT_THETA, RULE_VERSION, THETA_GRID, Segment, r_value, tiou
 from .kappa import frame_kappa, frame_labels, pooled_frame_kappa
 from .matching import (
@@ -40,6 +42,8 @@ from .pooling import (
 )
 
 __all__ = [
+    "CONSENSUS_RULES",
+    "consensus_bounds",
     "DEFAULT_THETA",
     "RULE_VERSION",
     "THETA_GRID",

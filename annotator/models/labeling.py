@@ -102,6 +102,7 @@ class SegmentHistory(AppendOnlyModel):
         CREATE = "create", "Create"
         UPDATE = "update", "Update"
         DELETE = "delete", "Delete"
+        IMPORT = "import", "Import"
 
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="history")
     action = models.CharField(max_length=10, choices=Action.choices)

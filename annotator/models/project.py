@@ -112,6 +112,12 @@ class Video(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Review (design §7): closed by an admin once every disagreement is decided; its clips are
+    # then made and the decisions can no longer be undone.
+    review_closed_at = models.DateTimeField(null=True, blank=True)
+    review_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["project", "id"]

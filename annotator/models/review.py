@@ -59,11 +59,13 @@ class ReviewDecision(models.Model):
     class Action(models.TextChoices):
         KEEP = "keep", "Keep"
         DROP = "drop", "Drop"
+        # An undone decision: the row and its history stay, the item is open again.
+        UNDECIDED = "", "Undecided"
 
     disagreement = models.OneToOneField(
         Disagreement, on_delete=models.CASCADE, related_name="decision"
     )
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=10, choices=Action.choices, blank=True)
     category = models.ForeignKey(
         "annotator.Category", null=True, blank=True, on_delete=models.PROTECT
     )

@@ -99,6 +99,10 @@ def record_run(
         ],
         batch_size=2000,
     )
+    from annotator.services.review import carry_decisions, close_unanimous
+
+    carry_decisions(run)
+    close_unanimous(run)
     return run
 
 

@@ -12,6 +12,7 @@ from annotator.services import agreement as agreement_service
 from annotator.services.assignment import AssignmentError, assign_unassigned, existing_pairs
 from annotator.services.ingest import IngestError, check_import_folder
 from annotator.services.processing import process_project, processing_summary
+from annotator.services.review import project_review_summary as review_summary
 from annotator.services.taxonomy import load_taxonomy_into
 from annotator.taxonomy import TaxonomyError, load_taxonomy
 from api.permissions import IsAdminOrReadOnlyMember, is_admin, labeler_of
@@ -163,3 +164,11 @@ class ProjectViewSet(viewsets.ModelViewSet):
             raise PermissionDenied("Only admins see agreement.")
         runs = self.get_object().agreement_runs.order_by("-created_at", "-id")
         return Response([agreement_service.run_header(r) for r in runs])
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def review(self, request, pk=None):
+        """The review queue: each compared video with its R and open/decided items."""
+        if not is_admin(request.user):
+            raise PermissionDenied("Only admins review.")
+        return Response(review_summary(self.get_object()))
