@@ -20,5 +20,7 @@ urlpatterns = [
     path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
     path("queue/", views.queue, name="queue"),
     path("annotate/<int:assignment_id>/", views.annotate, name="annotate"),
+    path("review/<int:video_id>/", views.review, name="review"),
+    path("projects/<int:project_id>/review/", views.review_queue, name="review-queue"),
     path("jobs/<int:job_id>/", views.job_detail, name="job-detail"),
 ]

@@ -77,6 +77,19 @@ def annotate(request, assignment_id: int):
 
 
 @staff_required
+def review(request, video_id: int):
+    """One video's review (design §7): admins only, so labelers never see each other's work."""
+    video = get_object_or_404(Video.objects.select_related("project"), pk=video_id)
+    return render(request, "frontend/review.html", {"video": video})
+
+
+@staff_required
+def review_queue(request, project_id: int):
+    project = get_object_or_404(Project, pk=project_id)
+    return render(request, "frontend/review_queue.html", {"project": project})
+
+
+@staff_required
 def job_detail(request, job_id: int):
     job = get_object_or_404(Job, pk=job_id)
     return render(request, "frontend/job_detail.html", {"job": job})

@@ -183,7 +183,8 @@ export class Timeline extends EventTarget {
     const rows = new Map(this.groups.map((g) => [g.name, []]));
     const placed = [];
     for (const s of [...this.segments].sort((a, b) => a.start - b.start || a.end - b.end)) {
-      const group = this.groupOf.get(s.code) || this.groups[this.groups.length - 1].name;
+      // A bar names its lane (review: one lane per labeler), else its category's group does.
+      const group = s.lane || this.groupOf.get(s.code) || this.groups[this.groups.length - 1].name;
       const ends = rows.get(group) || [];
       let row = ends.findIndex((end) => end < s.start);
       if (row < 0) row = ends.length;
@@ -209,11 +210,13 @@ export class Timeline extends EventTarget {
       bar.style.left = `${left}px`;
       bar.style.width = `${Math.max(3, this.xOf(s.end + 1) - left)}px`;
       bar.style.top = `${2 + row * ROW}px`;
-      bar.style.background = this.colourOf.get(group);
+      bar.style.background = s.colour || this.colourOf.get(group);
       bar.title = `C${s.code} [${s.start}, ${s.end}]`;
-      if (s.uuid === this.selected) bar.classList.add("selected");
+      const chosen = this.selected instanceof Set ? this.selected.has(s.uuid) : s.uuid === this.selected;
+      if (chosen) bar.classList.add("selected");
       if (s.problem) bar.classList.add("problem");
       if (s.pending) bar.classList.add("pending");
+      if (s.muted) bar.classList.add("muted");
       const label = el("span");
       label.textContent = `C${s.code}`;
       bar.append(label, el("span", "tl-edge start"), el("span", "tl-edge end"));
