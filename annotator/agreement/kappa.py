@@ -22,11 +22,11 @@ from sklearn.metrics import cohen_kappa_score
 from .core import Segment
 
 
-def frame_labels(
+def frame_runs(
     segments: Sequence[Segment], num_frames: int, codes: dict[frozenset, int]
-) -> np.ndarray:
-    """One integer label per frame: the code (from `codes`, extended as needed) of the set of
-    categories active in that frame.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The labels of a video as runs: (first frame of each run, then num_frames) and each run's
+    code (from `codes`, extended as needed) of the set of categories active in it.
 
     A sweep over the segment boundaries: labels change only there, so the work is per segment,
     not per frame, and a long video costs no more than a short one with the same segments.
@@ -43,14 +43,20 @@ def frame_labels(
     bounds = sorted({0, num_frames, *starts, *stops})
     active: Counter[Hashable] = Counter()
     run_codes: list[int] = []
-    run_lengths: list[int] = []
-    for here, nxt in zip(bounds, bounds[1:], strict=False):
+    for here in bounds[:-1]:
         active.subtract(stops.get(here, ()))
         active.update(starts.get(here, ()))
         label = frozenset(c for c, n in active.items() if n > 0)
         run_codes.append(codes.setdefault(label, len(codes)))
-        run_lengths.append(nxt - here)
-    return np.repeat(np.array(run_codes, dtype=np.int64), np.array(run_lengths, dtype=np.int64))
+    return np.array(bounds, dtype=np.int64), np.array(run_codes, dtype=np.int64)
+
+
+def frame_labels(
+    segments: Sequence[Segment], num_frames: int, codes: dict[frozenset, int]
+) -> np.ndarray:
+    """One integer label per frame (see `frame_runs`)."""
+    bounds, run_codes = frame_runs(segments, num_frames, codes)
+    return np.repeat(run_codes, np.diff(bounds))
 
 
 def pooled_frame_kappa(
@@ -62,19 +68,29 @@ def pooled_frame_kappa(
     undefined: no frame at all, or both labelers gave every frame the same single label (then
     expected agreement is 1 and κ = 0/0).
     """
+    # Both labelings are cut at the union of their run boundaries: inside each piece both
+    # labels are constant, so κ over the pieces weighted by their length is κ over the frames,
+    # at the cost of the segments rather than of the (millions of) frames.
     codes: dict[frozenset, int] = {}
     labels_i: list[np.ndarray] = []
     labels_j: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
     for seg_i, seg_j, num_frames in videos:
-        labels_i.append(frame_labels(seg_i, num_frames, codes))
-        labels_j.append(frame_labels(seg_j, num_frames, codes))
-    y_i = np.concatenate(labels_i) if labels_i else np.zeros(0, dtype=np.int64)
-    y_j = np.concatenate(labels_j) if labels_j else np.zeros(0, dtype=np.int64)
-    if y_i.size == 0:
+        bounds_i, codes_i = frame_runs(seg_i, num_frames, codes)
+        bounds_j, codes_j = frame_runs(seg_j, num_frames, codes)
+        bounds = np.union1d(bounds_i, bounds_j)
+        firsts = bounds[:-1]
+        labels_i.append(codes_i[np.searchsorted(bounds_i, firsts, side="right") - 1])
+        labels_j.append(codes_j[np.searchsorted(bounds_j, firsts, side="right") - 1])
+        lengths.append(np.diff(bounds))
+    if not lengths or sum(int(w.sum()) for w in lengths) == 0:
         return None
+    y_i, y_j, weight = (np.concatenate(x) for x in (labels_i, labels_j, lengths))
+    keep = weight > 0
+    y_i, y_j, weight = y_i[keep], y_j[keep], weight[keep]
     if np.unique(np.concatenate([y_i, y_j])).size == 1:
         return None
-    return float(cohen_kappa_score(y_i, y_j))
+    return float(cohen_kappa_score(y_i, y_j, sample_weight=weight))
 
 
 def frame_kappa(

@@ -192,6 +192,18 @@ def _prepare(
 def matches_by_theta(
     segments_i: Sequence[Segment], segments_j: Sequence[Segment], thetas: Sequence[float]
 ) -> tuple[int, ...]:
-    """M at each θ, for R(θ): only the first pass matters there, and tIoU is computed once."""
+    """M at each θ, for R(θ): only the first pass matters there, and tIoU is computed once.
+
+    Raising θ only removes feasible pairs, so two θ with as many feasible pairs have the same
+    ones and the same M: each distinct feasible set is solved once.
+    """
     _, _, tious, same = _prepare(segments_i, segments_j)
-    return tuple(len(assign(tious, same & (tious >= check_theta(t)))) for t in thetas)
+    solved: dict[int, int] = {0: 0}
+    counts = []
+    for t in thetas:
+        feasible = same & (tious >= check_theta(t))
+        key = int(feasible.sum())
+        if key not in solved:
+            solved[key] = len(assign(tious, feasible))
+        counts.append(solved[key])
+    return tuple(counts)
