@@ -172,3 +172,29 @@ class ProjectViewSet(viewsets.ModelViewSet):
         if not is_admin(request.user):
             raise PermissionDenied("Only admins review.")
         return Response(review_summary(self.get_object()))
+
+    @extend_schema(responses={200: str})
+    @action(detail=True, methods=["get"], url_path="agreement/export")
+    def agreement_export(self, request, pk=None):
+        """The latest run's tables for papers: ?table=per_pair|per_video|per_category|r_curve|
+        deltas&fmt=csv|json (not `format`: DRF reserves it), as an attachment."""
+        from django.http import HttpResponse
+
+        from api import agreement_export as export
+
+        if not is_admin(request.user):
+            raise PermissionDenied("Only admins see agreement.")
+        project = self.get_object()
+        query = request.query_params
+        try:
+            table, fmt = export.check(query.get("table"), query.get("fmt"))
+        except export.ExportError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        run = agreement_service.latest_run(project)
+        if run is None:
+            return Response({"detail": "no agreement computed yet"}, status=404)
+        body, content_type = export.render(agreement_service.run_payload(run), table, fmt)
+        response = HttpResponse(body, content_type=content_type)
+        name = export.filename(project.name, run.pk, table, fmt)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
