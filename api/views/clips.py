@@ -1,7 +1,9 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import Http404
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -14,14 +16,41 @@ from api.ranges import serve_file
 from api.serializers import ClipSerializer
 
 
+class ClipFilter(filters.FilterSet):
+    """The Clips page's filters; `video` stays the video's pk, `video_external_id` is its id."""
+
+    category = filters.NumberFilter(field_name="category__code", help_text="category code")
+    subject = filters.CharFilter(
+        field_name="video__subject__subject_id", help_text="pseudonymous subject id"
+    )
+    video_external_id = filters.CharFilter(field_name="video__external_id")
+
+    class Meta:
+        model = Clip
+        fields = ["project", "video", "status", "origin", "category__code"]
+
+
 class ClipViewSet(viewsets.ReadOnlyModelViewSet):
     """Agreed and adjudicated clips with their processing state and privacy report (admins)."""
 
     queryset = Clip.objects.select_related("video", "category", "video__subject")
     serializer_class = ClipSerializer
     permission_classes = [IsAdmin]
-    filterset_fields = ["project", "video", "status", "origin", "category__code"]
+    filterset_class = ClipFilter
     ordering_fields = ["id", "start_frame", "created_at"]
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        """Counts of the filtered clips by origin and by status (same filters as the list)."""
+        qs = self.filter_queryset(self.get_queryset()).order_by()
+
+        def counts(field: str) -> dict[str, int]:
+            return dict(qs.values(field).annotate(n=Count("id")).values_list(field, "n"))
+
+        return Response(
+            {"count": qs.count(), "by_origin": counts("origin"), "by_status": counts("status")}
+        )
 
     @extend_schema(request=None, responses={202: dict})
     @action(detail=True, methods=["post"])
