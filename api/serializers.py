@@ -90,6 +90,38 @@ class ProjectSerializer(serializers.ModelSerializer):
             "assignments": real.count(),
             "clips": project.clips.count(),
             "releases": project.releases.count(),
+            **self._pipeline_progress(project),
+        }
+
+    @staticmethod
+    def _pipeline_progress(project) -> dict:
+        """Videos along the way (the agreement dashboard): labelled = every (two or more) real
+        assignment submitted; agreed = review closed; processed = has clips, all processed;
+        released = has a clip in a release."""
+        from django.db.models import Count, F, Q
+
+        submitted = Q(assignments__is_training=False, assignments__state=Assignment.State.SUBMITTED)
+        labelled = (
+            project.videos.annotate(
+                n=Count("assignments", filter=Q(assignments__is_training=False), distinct=True),
+                done=Count("assignments", filter=submitted, distinct=True),
+            )
+            .filter(done__gte=2, done=F("n"))
+            .count()
+        )
+        processed = (
+            project.videos.annotate(
+                n=Count("clips", distinct=True),
+                done=Count("clips", filter=Q(clips__status=Clip.Status.PROCESSED), distinct=True),
+            )
+            .filter(n__gt=0, done=F("n"))
+            .count()
+        )
+        return {
+            "labelled": labelled,
+            "agreed": project.videos.filter(review_closed_at__isnull=False).count(),
+            "processed": processed,
+            "released": project.videos.filter(clips__releases__isnull=False).distinct().count(),
         }
 
 
@@ -268,6 +300,17 @@ class ClipSerializer(serializers.ModelSerializer):
     video_external_id = serializers.CharField(source="video.external_id", read_only=True)
     category_code = serializers.IntegerField(source="category.code", read_only=True)
     num_frames = serializers.SerializerMethodField()
+    # For the Clips page: what to show and how to play the clip on the source's proxy.
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    category_group = serializers.CharField(source="category.group", read_only=True)
+    subject_id = serializers.CharField(
+        source="video.subject.subject_id", read_only=True, default=None, allow_null=True
+    )
+    video_fps = serializers.FloatField(source="video.fps", read_only=True)
+    video_fps_fraction = serializers.CharField(source="video.fps_fraction", read_only=True)
+    video_num_frames = serializers.IntegerField(source="video.num_frames", read_only=True)
+    has_clip_file = serializers.SerializerMethodField()
+    has_proxy = serializers.SerializerMethodField()
 
     class Meta:
         model = Clip
@@ -287,11 +330,26 @@ class ClipSerializer(serializers.ModelSerializer):
             "pose_layout",
             "processed_at",
             "created_at",
+            "category_name",
+            "category_group",
+            "subject_id",
+            "video_fps",
+            "video_fps_fraction",
+            "video_num_frames",
+            "provenance",
+            "has_clip_file",
+            "has_proxy",
         ]
         read_only_fields = fields
 
     def get_num_frames(self, clip) -> int:
         return clip.end_frame - clip.start_frame + 1
+
+    def get_has_clip_file(self, clip) -> bool:
+        return bool(clip.clip_file)
+
+    def get_has_proxy(self, clip) -> bool:
+        return bool(clip.video.proxy_file)
 
 
 class AgreementRequestSerializer(serializers.Serializer):

@@ -59,6 +59,20 @@ def project_detail(request, project_id: int):
     return render(request, "frontend/project_detail.html", {"project": project})
 
 
+@staff_required
+def agreement(request, project_id: int):
+    """The agreement dashboard: R matrix, per video/category, R(θ), deltas, progress, downloads."""
+    project = get_object_or_404(Project, pk=project_id)
+    return render(request, "frontend/agreement.html", {"project": project})
+
+
+@staff_required
+def clips(request, project_id: int):
+    """The project's clips: filters, table, player, provenance and privacy report (admins)."""
+    project = get_object_or_404(Project, pk=project_id)
+    return render(request, "frontend/clips.html", {"project": project})
+
+
 @login_required
 def queue(request):
     return render(request, "frontend/queue.html", {})
