@@ -85,14 +85,23 @@ def create_segment(
     category_code: int,
     client_uuid: uuid.UUID | None = None,
 ) -> SaveResult:
-    """Create once per client uuid: a retried POST returns the segment it already made."""
+    """Create once per client uuid: a retried POST returns the segment it already made.
+
+    The assignment is locked before the uuid is looked up, so the same POST sent twice at once
+    (a retry racing the original) finds the first one's segment instead of failing as a
+    duplicate of it.
+    """
     client_uuid = client_uuid or uuid.uuid4()
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("video")
+        .get(pk=assignment.pk)
+    )
     existing = Segment.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         if existing.assignment_id != assignment.pk:
             raise SegmentRuleError("uuid_taken", "this client uuid belongs to another segment")
         return SaveResult(existing, False, [])
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     _check_open(assignment)
     category = _category(assignment, category_code)
     warnings = _check_rules(assignment, start_frame, end_frame, category)
