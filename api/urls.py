@@ -12,6 +12,7 @@ from api.views.review import close as review_close
 from api.views.review import decide as review_decide
 from api.views.review import review_detail
 from api.views.segments import SegmentViewSet
+from api.views.training import TrainingRoundViewSet, guidelines, training_results
 from api.views.uploads import (
     UploadAbortView,
     UploadChunkView,
@@ -28,6 +29,7 @@ router.register("segments", SegmentViewSet, basename="segment")
 router.register("jobs", JobViewSet, basename="job")
 router.register("clips", ClipViewSet, basename="clip")
 router.register("labelers", LabelerViewSet, basename="labeler")
+router.register("training/rounds", TrainingRoundViewSet, basename="training-round")
 
 urlpatterns = [
     path("me/", me, name="me"),
@@ -40,6 +42,8 @@ urlpatterns = [
     path("review/videos/<int:video_id>/", review_detail, name="review-detail"),
     path("review/videos/<int:video_id>/close/", review_close, name="review-close"),
     path("review/items/<int:item_id>/decide/", review_decide, name="review-decide"),
+    path("training/results/", training_results, name="training-results"),
+    path("projects/<int:project_id>/guidelines/", guidelines, name="guidelines"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),

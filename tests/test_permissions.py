@@ -43,11 +43,19 @@ def world(media_root):
     run = AgreementRun.objects.create(project=project, theta=0.5, rule_version="test")
     disagreement = Disagreement.objects.create(run=run, video=video, kind="only_in_i", segment_i=segment)
     from annotator.services.ingest import create_upload
+    from annotator.services.training import create_round
+
+    # A round in a project of its own: its sample video goes to every labeler of that project.
+    school = ProjectFactory()
+    school.labelers.add(LabelerFactory(), LabelerFactory())
+    sample = VideoFactory(project=school)
+    training_round = create_round(school, "warm-up", [sample.pk], admin)
 
     upload = create_upload(project, "new.mp4", 10, admin)
     return {
         "project": project, "video": video, "assignment": mine, "segment": segment,
-        "job": job, "upload": upload, "clip": clip, "disagreement": disagreement, "other_labeler": other,
+        "job": job, "upload": upload, "clip": clip, "disagreement": disagreement,
+        "round": training_round, "sample": sample, "other_labeler": other,
         "users": {"anon": None, "assigned": assigned.user, "other": other.user, "admin": admin},
     }
 
@@ -74,6 +82,15 @@ MATRIX = [
     ("review video", "get", "/api/review/videos/{video}/", None, {"assigned": D, "other": D, "admin": N}),
     ("review close", "post", "/api/review/videos/{video}/close/", None, {"assigned": D, "other": D, "admin": 400}),
     ("review decide", "post", "/api/review/items/{disagreement}/decide/", {"action": "drop"}, {"assigned": D, "other": D, "admin": A}),
+    ("training rounds", "get", "/api/training/rounds/", None, {"assigned": D, "other": D, "admin": A}),
+    ("training round create", "post", "/api/training/rounds/", {"project": "{school}", "videos": ["{sample}"]}, {"assigned": D, "other": D, "admin": 201}),
+    ("training round", "get", "/api/training/rounds/{round}/", None, {"assigned": D, "other": D, "admin": A}),
+    ("training comparison", "get", "/api/training/rounds/{round}/comparison/", None, {"assigned": D, "other": D, "admin": 400}),
+    ("training reference", "put", "/api/training/rounds/{round}/reference/", {"video": "{sample}", "segments": []}, {"assigned": D, "other": D, "admin": A}),
+    ("training close", "post", "/api/training/rounds/{round}/close/", None, {"assigned": D, "other": D, "admin": 400}),
+    ("training results", "get", "/api/training/results/?project={project}&labeler={other_code}", None, {"assigned": A, "other": A, "admin": A}),
+    ("guidelines", "get", "/api/projects/{project}/guidelines/", None, {"assigned": A, "other": A, "admin": A}),
+    ("guideline save", "post", "/api/projects/{project}/guidelines/", {"category_code": 1, "definition": "x"}, {"assigned": D, "other": D, "admin": 201}),
     ("agreement history", "get", "/api/projects/{project}/agreement/history/", None, {"assigned": D, "other": D, "admin": A}),
     ("agreement export csv", "get", "/api/projects/{project}/agreement/export/?table=per_pair&fmt=csv", None, {"assigned": D, "other": D, "admin": A}),
     ("agreement export json", "get", "/api/projects/{project}/agreement/export/?table=deltas&fmt=json", None, {"assigned": D, "other": D, "admin": A}),
@@ -119,7 +136,8 @@ def _ids(world) -> dict:
         "assignment": world["assignment"].pk, "segment": world["segment"].client_uuid,
         "job": world["job"].pk, "upload": world["upload"].pk, "clip": world["clip"].pk,
         "other_code": world["other_labeler"].code, "labeler": world["other_labeler"].pk,
-        "disagreement": world["disagreement"].pk,
+        "disagreement": world["disagreement"].pk, "round": world["round"].pk,
+        "sample": world["sample"].pk, "school": world["round"].project_id,
     }
 
 
@@ -129,6 +147,8 @@ def _fill(value, ids):
         return int(filled) if filled.isdigit() and value.startswith("{") else filled
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
     return value
 
 

@@ -5,6 +5,7 @@ from .labeling import Assignment, Labeler, Segment, SegmentHistory
 from .project import Category, Project, Subject, Upload, Video
 from .release import BaselineRun, Release
 from .review import AgreementRun, Clip, Disagreement, ReviewDecision, ReviewDecisionHistory
+from .training import Guideline, ReferenceSegment, TrainingItem, TrainingRound
 
 __all__ = [
     "AgreementRun",
@@ -15,14 +16,18 @@ __all__ = [
     "Category",
     "Clip",
     "Disagreement",
+    "Guideline",
     "Labeler",
     "Project",
+    "ReferenceSegment",
     "Release",
     "ReviewDecision",
     "ReviewDecisionHistory",
     "Segment",
     "SegmentHistory",
     "Subject",
+    "TrainingItem",
+    "TrainingRound",
     "Upload",
     "Video",
 ]

@@ -37,6 +37,7 @@ def assign_unassigned(project: Project) -> list[Assignment]:
         )
     videos = list(
         project.videos.exclude(status=Video.Status.REJECTED)
+        .exclude(training_items__isnull=False)  # sample videos of training rounds
         .annotate(n=Count("assignments", filter=Q(assignments__is_training=False)))
         .filter(n=0)
         .order_by("id")
