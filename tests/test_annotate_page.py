@@ -62,3 +62,21 @@ def test_lane_order(groups, expected):
     lanes = ordered_groups(groups)
     assert [g["name"] for g in lanes] == expected
     assert all(g["colour"].startswith("#") for g in lanes)
+
+
+def test_workspace_carries_the_current_guidelines():
+    from annotator.services.training import save_guideline
+
+    mine = AssignmentFactory()
+    project = mine.video.project
+    save_guideline(project, 3, definition="old")
+    save_guideline(project, 3, definition="Hand on the neck.", exclusion="Adjusting a collar.")
+    save_guideline(project, None, definition="Start at the first frame of motion.")
+    config = workspace_config(mine)
+    c3 = next(c for c in config["categories"] if c["code"] == 3)
+    assert c3["guideline"] == {
+        "version": 2, "definition": "Hand on the neck.", "inclusion": "",
+        "exclusion": "Adjusting a collar.",
+    }  # fmt: skip
+    assert config["general_rules"]["definition"].startswith("Start")
+    assert next(c for c in config["categories"] if c["code"] == 4)["guideline"] is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from annotator.models import Assignment
 from annotator.services.assignment import review_started
+from annotator.services.training import current_guidelines
 from annotator.taxonomy import IMIGUE, lane_colour
 
 
@@ -20,10 +21,23 @@ def ordered_groups(category_groups: list[str]) -> list[dict[str, str]]:
     return [{"name": g, "colour": lane_colour(g, i)} for i, g in enumerate(groups)]
 
 
+def _guideline(g) -> dict | None:
+    if g is None:
+        return None
+    return {
+        "version": g.version,
+        "definition": g.definition,
+        "inclusion": g.inclusion,
+        "exclusion": g.exclusion,
+    }
+
+
 def workspace_config(assignment: Assignment) -> dict:
     video = assignment.video
     categories = list(video.project.categories.order_by("label_index"))
     labeler = assignment.labeler
+    guidelines = current_guidelines(video.project)
+    general = guidelines.pop(None, None)
     return {
         "assignment": {
             "id": assignment.pk,
@@ -53,8 +67,10 @@ def workspace_config(assignment: Assignment) -> dict:
                 "group": c.group,
                 "hotkey": c.hotkey,
                 "description": c.description,
+                "guideline": _guideline(guidelines.get(c.code)),
             }
             for c in categories
         ],
+        "general_rules": _guideline(general),
         "shortcuts": labeler.shortcuts or {},
     }

@@ -109,6 +109,7 @@ async function main() {
   function renderState() {
     const badge = $("assignment-state");
     badge.textContent = ui.readonlyViewer ? "read-only" : ui.state.replace("_", " ");
+    $("training-badge").hidden = !config.assignment.is_training;
     badge.dataset.state = ui.state;
     $("submit-button").hidden = !editable();
     $("reopen-button").hidden = ui.readonlyViewer || ui.state !== "submitted";

@@ -9,6 +9,19 @@ const el = (tag, attrs = {}, text = "") => {
   return node;
 };
 
+/** The category's description and, when the project has one, its current guideline. */
+export function hoverText(c) {
+  const lines = [c.description || c.name];
+  const g = c.guideline;
+  if (g) {
+    if (g.definition) lines.push(`Definition: ${g.definition}`);
+    if (g.inclusion) lines.push(`Counts: ${g.inclusion}`);
+    if (g.exclusion) lines.push(`Does not count: ${g.exclusion}`);
+    lines.push(`(guideline v${g.version})`);
+  }
+  return lines.join("\n");
+}
+
 export class CategoryPicker {
   constructor(dialog, groups, categories) {
     this.dialog = dialog;
@@ -41,7 +54,7 @@ export class CategoryPicker {
           role: "option",
           class: "picker-option",
           "data-code": String(c.code),
-          title: c.description || c.name,
+          title: hoverText(c),
           "aria-selected": "false",
         });
         option.append(el("kbd", {}, c.hotkey || " "), el("span", {}, ` C${c.code} ${c.name}`));
