@@ -25,4 +25,8 @@ urlpatterns = [
     path("review/<int:video_id>/", views.review, name="review"),
     path("projects/<int:project_id>/review/", views.review_queue, name="review-queue"),
     path("jobs/<int:job_id>/", views.job_detail, name="job-detail"),
+    path("projects/<int:project_id>/training/", views.training_admin, name="training-admin"),
+    path("training/rounds/<int:round_id>/", views.training_round, name="training-round"),
+    path("training/", views.training_results, name="training-results"),
+    path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
 ]

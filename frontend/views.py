@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from annotator.models import Assignment, Project, Video
+from annotator.models import Assignment, Project, TrainingRound, Video
 from pipeline.models import Job
 
 
@@ -107,3 +107,40 @@ def review_queue(request, project_id: int):
 def job_detail(request, job_id: int):
     job = get_object_or_404(Job, pk=job_id)
     return render(request, "frontend/job_detail.html", {"job": job})
+
+
+# ---- labeler training (issue 8) ----
+
+
+@staff_required
+def training_admin(request, project_id: int):
+    """Guidelines editor, training rounds and the "new round" form (admins)."""
+    project = get_object_or_404(Project, pk=project_id)
+    return render(request, "frontend/training_admin.html", {"project": project})
+
+
+@staff_required
+def training_round(request, round_id: int):
+    """One round's comparison and reference answer (admins: it shows every labeler's work)."""
+    round_ = get_object_or_404(TrainingRound.objects.select_related("project"), pk=round_id)
+    return render(request, "frontend/training_round.html", {"round": round_})
+
+
+@login_required
+def training_results(request):
+    """A labeler's own scores against the reference answers, per project they are in."""
+    labeler = getattr(request.user, "labeler", None)
+    projects = labeler.projects.order_by("name") if labeler else Project.objects.none()
+    return render(request, "frontend/training_results.html", {"projects": projects})
+
+
+@login_required
+def guidelines(request, project_id: int):
+    """The current guidelines, readable by the project's labelers and admins (others: 404)."""
+    project = get_object_or_404(Project, pk=project_id)
+    labeler = getattr(request.user, "labeler", None)
+    if not request.user.is_staff and not (
+        labeler and project.labelers.filter(pk=labeler.pk).exists()
+    ):
+        raise Http404("No such project.")
+    return render(request, "frontend/guidelines.html", {"project": project})

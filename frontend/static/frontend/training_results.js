@@ -1,0 +1,93 @@
+// A labeler's training results (issue 8): per project, each closed round's score against the
+// reference answer (R, onset/offset error, confusions) and R over the rounds as a small line.
+
+import { get } from "./api.js";
+import { formatR, svg } from "./charts.js";
+import { el, formatDate, showError } from "./dom.js";
+
+const fmt = (x, digits = 1) => (x === null || x === undefined ? "—" : Number(x).toFixed(digits));
+
+/** R per round as a line with a point per round (rounds without a reference are skipped). */
+function progressLine(rounds) {
+  const points = rounds.filter((r) => r.score && r.score.r !== null && r.score.r !== undefined);
+  const width = 320;
+  const height = 140;
+  const m = { left: 34, right: 12, top: 12, bottom: 28 };
+  const w = width - m.left - m.right;
+  const h = height - m.top - m.bottom;
+  const n = Math.max(1, points.length - 1);
+  const x = (k) => m.left + (points.length === 1 ? w / 2 : (k / n) * w);
+  const y = (r) => m.top + (1 - r) * h;
+  const root = svg("svg", { class: "chart progress-chart", viewBox: `0 0 ${width} ${height}`, width, height,
+    role: "img", "aria-label": "R against the reference over rounds: " +
+      points.map((p) => `round ${p.round} ${formatR(p.score.r)}`).join(", ") });
+  for (const t of [0, 0.5, 1]) {
+    root.append(svg("line", { x1: m.left, x2: width - m.right, y1: y(t), y2: y(t), class: "grid" }),
+      svg("text", { x: m.left - 6, y: y(t) + 4, class: "tick", "text-anchor": "end" }, String(t)));
+  }
+  if (points.length > 1) {
+    root.append(svg("polyline", { class: "line", fill: "none",
+      points: points.map((p, k) => `${x(k).toFixed(1)},${y(p.score.r).toFixed(1)}`).join(" ") }));
+  }
+  points.forEach((p, k) => {
+    root.append(
+      svg("circle", { class: "point", cx: x(k).toFixed(1), cy: y(p.score.r).toFixed(1), r: 4,
+        "data-round": p.round, "data-r": p.score.r }, svg("title", {}, `Round ${p.round}: R = ${formatR(p.score.r)}`)),
+      svg("text", { x: x(k).toFixed(1), y: height - 8, class: "tick", "text-anchor": "middle" }, `#${p.round}`),
+    );
+  });
+  return root;
+}
+
+function roundRow(r) {
+  const s = r.score;
+  const confusions = s ? s.confusions.map((c) => `C${c.labeler} for C${c.reference} ×${c.count}`).join(", ") : "";
+  return el(
+    "tr", { dataset: { round: r.round } },
+    el("td", { class: "num", text: String(r.round) }),
+    el("th", { scope: "row", text: r.name }),
+    el("td", { text: formatDate(r.closed_at) }),
+    el("td", { class: "num r", text: s ? formatR(s.r) : "—", dataset: { r: s ? s.r ?? "" : "" } }),
+    el("td", { class: "num", text: s ? `${s.matches} / ${s.n_reference}` : "—" }),
+    el("td", { class: "num", text: s ? String(s.n_labeler) : String(r.segments) }),
+    el("td", { class: "num", text: s ? fmt(s.onset_error) : "—" }),
+    el("td", { class: "num", text: s ? fmt(s.offset_error) : "—" }),
+    el("td", { class: "small", text: s ? confusions || "none" : "no reference answer" }),
+  );
+}
+
+async function loadProject(section) {
+  const body = section.querySelector(".results-body");
+  try {
+    const data = await get("training/results/", { project: section.dataset.projectId });
+    if (!data.rounds.length) {
+      body.replaceChildren(el("p", { class: "empty", text: "No closed training round yet." }));
+      return;
+    }
+    const table = el("table", { class: "data compact results-table" },
+      el("thead", {}, el("tr", {}, ...["#", "Round", "Closed", "R", "Matched / reference", "Your segments",
+        "Onset error (frames)", "Offset error (frames)", "Your category where the reference differs"]
+        .map((t, k) => el("th", { scope: "col", class: [0, 3, 4, 5, 6, 7].includes(k) ? "num" : "", text: t })))),
+      el("tbody", {}, ...data.rounds.map(roundRow)));
+    body.replaceChildren(
+      el("div", { class: "results-layout" },
+        el("div", { class: "table-wrap" }, table),
+        el("figure", { class: "progress" }, progressLine(data.rounds),
+          el("figcaption", { class: "muted small", text: "R against the reference, round by round" }))),
+    );
+  } catch (err) {
+    body.replaceChildren(el("p", { class: "alert error", text: `Could not load: ${err.message}` }));
+  }
+}
+
+async function main() {
+  const sections = [...document.querySelectorAll(".training-project")];
+  try {
+    await Promise.all(sections.map(loadProject));
+  } catch (err) {
+    showError(document.getElementById("page-error"), err.message);
+  }
+  document.getElementById("results-app").classList.add("ready");
+}
+
+main();
