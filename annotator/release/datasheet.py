@@ -1,0 +1,236 @@
+"""The release's plain description (:class:`ReleaseSpec`), its datasheet and class chart.
+
+Pure (no Django). :func:`render_datasheet` writes the ``README.md`` of a release from the same
+plain data the writer serialises, so the numbers in the text are the numbers in the files.
+:func:`class_distribution_png` draws one bar per category in its group's colour
+(:data:`annotator.taxonomy.GROUP_COLOURS`) with matplotlib's Agg canvas (no pyplot, no global
+backend) and no PNG text chunks, so the bytes depend only on the data and matplotlib's version.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotator.taxonomy import lane_colour
+
+__all__ = [
+    "ClassRow",
+    "ReleaseSpec",
+    "class_distribution",
+    "class_distribution_png",
+    "render_datasheet",
+    "split_json",
+]
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """Everything a release holds, as plain data (rows are the CSV rows, splits the JSON).
+
+    ``taxonomy`` is :meth:`annotator.taxonomy.Taxonomy.to_json` (or any mapping with
+    ``categories``: ``code``, ``name``, ``group``, ``label_index``/``label``). ``reliability`` is
+    ``{"labelers": [...], "r_matrix": [[...]], "r_avg": x}`` (the matrix indexed like
+    ``labelers``; ``None`` cells for pairs with no shared video). ``cross_subject`` and
+    ``emotion`` are split objects from :mod:`annotator.release.splits` or their ``to_json()``.
+    ``skeleton`` maps a layout name to ``{"joints": [...], "edges": [[i, j], ...]}``.
+    """
+
+    name: str
+    version: str
+    taxonomy: Mapping[str, Any]
+    subjects: Sequence[Mapping[str, Any]]
+    videos: Sequence[Mapping[str, Any]]
+    clips: Sequence[Mapping[str, Any]]
+    cross_subject: Any
+    emotion: Any
+    theta: float | None = None
+    reliability: Mapping[str, Any] | None = None
+    processing: Mapping[str, Any] = field(default_factory=dict)
+    privacy: Mapping[str, Any] = field(default_factory=dict)
+    software: Mapping[str, str] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    licence: str = ""
+    labels_only: bool = False
+    skeleton: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def folder_name(self) -> str:
+        return f"{self.name}-{self.version}"
+
+
+def split_json(split: Any) -> dict[str, Any]:
+    """A split object's JSON (``to_json()``), or the mapping itself."""
+    return dict(split.to_json() if hasattr(split, "to_json") else split)
+
+
+def _side_ids(split: Mapping[str, Any], side: str, key: str) -> list[Any]:
+    part = split.get(side)
+    if isinstance(part, Mapping):
+        return list(part.get(key, []))
+    return list(split.get(f"{side}_{key}", []))
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    label: int
+    code: str
+    name: str
+    group: str
+    clips: int
+    train: int
+    test: int
+
+
+def _categories(taxonomy: Mapping[str, Any]) -> list[dict[str, Any]]:
+    cats = []
+    for i, c in enumerate(taxonomy.get("categories", [])):
+        label = c.get("label_index", c.get("label", i))
+        cats.append({"label": int(label), "code": str(c.get("code", label)),
+                     "name": str(c.get("name", "")), "group": str(c.get("group", ""))})
+    return sorted(cats, key=lambda c: c["label"])
+
+
+def class_distribution(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str, Any]],
+                       cross_subject: Any = None) -> list[ClassRow]:
+    """Clips per category (in label order), and per side of the cross-subject split."""
+    total = Counter(str(c["category_code"]) for c in clips)
+    side_of: dict[str, str] = {}
+    if cross_subject is not None:
+        split = split_json(cross_subject)
+        for side in ("train", "test"):
+            for cid in _side_ids(split, side, "clip_ids"):
+                side_of[str(cid)] = side
+    per_side = {"train": Counter(), "test": Counter()}
+    for c in clips:
+        side = side_of.get(str(c["clip_id"]))
+        if side:
+            per_side[side][str(c["category_code"])] += 1
+    rows = [ClassRow(c["label"], c["code"], c["name"], c["group"], total[c["code"]],
+                     per_side["train"][c["code"]], per_side["test"][c["code"]])
+            for c in _categories(taxonomy)]  # fmt: skip
+    known = {r.code for r in rows}
+    for code in sorted(set(total) - known):  # codes outside the taxonomy: still counted
+        rows.append(ClassRow(-1, code, "", "", total[code], per_side["train"][code],
+                             per_side["test"][code]))
+    return rows
+
+
+def class_distribution_png(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str, Any]],
+                           dpi: int = 100) -> bytes:
+    """A bar chart of clips per category, bars coloured by group, as deterministic PNG bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    rows = [r for r in class_distribution(taxonomy, clips) if r.label >= 0]
+    groups = [str(g) for g in taxonomy.get("groups", [])]
+    for r in rows:
+        if r.group not in groups:
+            groups.append(r.group)
+    colour = {g: lane_colour(g, i) for i, g in enumerate(groups)}
+    fig = Figure(figsize=(max(6.0, 0.3 * len(rows) + 2), 4.0), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.bar(range(len(rows)), [r.clips for r in rows], color=[colour[r.group] for r in rows])
+    ax.set_xticks(range(len(rows)), [f"C{r.label + 1}" for r in rows], rotation=90, fontsize=7)
+    ax.set_ylabel("clips")
+    ax.set_title("Clips per category")
+    used = [g for g in groups if any(r.group == g for r in rows)]
+    if used:
+        ax.legend(handles=[Patch(color=colour[g], label=g) for g in used], fontsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    # No tEXt chunks (matplotlib writes "Software: matplotlib version…" by default): the bytes
+    # then depend on the pixels only.
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _kv_table(items: Mapping[str, Any]) -> list[str]:
+    if not items:
+        return ["(not recorded)"]
+    lines = ["| setting | value |", "| --- | --- |"]
+    lines += [f"| {_fmt(k)} | {_fmt(v)} |" for k, v in sorted(items.items())]
+    return lines
+
+
+def render_datasheet(spec: ReleaseSpec) -> str:
+    """The release's ``README.md``: counts, per-class table, splits, reliability, processing,
+    privacy, software, licence. Deterministic: every table is sorted."""
+    cs = split_json(spec.cross_subject)
+    emo = split_json(spec.emotion)
+    rows = class_distribution(spec.taxonomy, spec.clips, cs)
+    title = f"# {spec.name} {spec.version}"
+    out = [title, ""]
+    if spec.labels_only:
+        out += ["**Labels-only release**: no video clips (`clips/` is absent); poses are included "
+                "where skeletons were available.", ""]
+    out += [
+        "Micro-gesture dataset exported by MG Studio in release format v1.",
+        "",
+        "## Counts",
+        "",
+        f"- videos: {len(spec.videos)}",
+        f"- subjects: {len(spec.subjects)}",
+        f"- clips: {len(spec.clips)}",
+        f"- categories: {len([r for r in rows if r.label >= 0])}",
+        f"- labels-only: {'yes' if spec.labels_only else 'no'}",
+        "",
+        "![class distribution](stats/class_distribution.png)",
+        "",
+        "| label | code | name | group | clips | train | test |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    out += [f"| {r.label} | {_fmt(r.code)} | {_fmt(r.name)} | {_fmt(r.group)} | {r.clips} "
+            f"| {r.train} | {r.test} |" for r in rows]  # fmt: skip
+    train_c, test_c = _side_ids(cs, "train", "clip_ids"), _side_ids(cs, "test", "clip_ids")
+    train_s, test_s = _side_ids(cs, "train", "subject_ids"), _side_ids(cs, "test", "subject_ids")
+    absent_train = [r.code for r in rows if r.clips and not r.train]
+    absent_test = [r.code for r in rows if r.clips and not r.test]
+    out += ["", "## Splits", "",
+            "Cross-subject (MG classification; `splits/cross_subject.json`): "
+            f"train {len(train_s)} subjects / {len(train_c)} clips, "
+            f"test {len(test_s)} subjects / {len(test_c)} clips "
+            f"({_fmt(cs.get('config', {}).get('method'))}).",
+            ""]  # fmt: skip
+    if absent_train or absent_test:
+        out += [f"Categories with clips but none in train: {_fmt(absent_train) or 'none'}; "
+                f"none in test: {_fmt(absent_test) or 'none'}.", ""]
+    for side in ("train", "test"):
+        part = emo.get(side, {}) if isinstance(emo.get(side), Mapping) else {}
+        n = len(_side_ids(emo, side, "video_ids"))
+        out.append(f"- emotion {side}: {n} videos ({part.get('positive', '?')} positive, "
+                   f"{part.get('negative', '?')} negative)")
+    out += ["", "## Reliability", ""]
+    theta = spec.theta if spec.theta is not None else (spec.reliability or {}).get("theta")
+    out.append(f"- θ (tIoU threshold): {_fmt(theta)}")
+    rel = spec.reliability or {}
+    out.append(f"- R_avg: {_fmt(rel.get('r_avg'))}")
+    labelers = [str(x) for x in rel.get("labelers", [])]
+    matrix = rel.get("r_matrix") or []
+    if labelers and matrix:
+        out += ["", "| R | " + " | ".join(_fmt(x) for x in labelers) + " |",
+                "| --- |" + " --- |" * len(labelers)]  # fmt: skip
+        for name, row in zip(labelers, matrix, strict=False):
+            out.append(f"| {_fmt(name)} | " + " | ".join(_fmt(v) for v in row) + " |")
+    out += ["", "## Processing", ""] + _kv_table(spec.processing)
+    out += ["", "## Privacy", ""] + _kv_table(spec.privacy)
+    out += ["", "## Software", ""] + _kv_table(spec.software)
+    out += ["", "## Licence", "", spec.licence or "(not set)", ""]
+    return "\n".join(out)
