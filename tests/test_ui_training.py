@@ -145,7 +145,13 @@ def test_a_training_round_from_creation_to_results(
         f" && window.mgstudio.player.loop.end === {end}"
     )
 
-    # The reference: A1's segments, then one place's consensus replaces them; save.
+    # The reference: a place's consensus (median bounds, majority category), then A1's segments
+    # replace it; one category is edited; save.
+    page.locator('#places-table tr[data-start="10"] button.consensus').click()
+    added = page.locator("#reference-table tbody tr")
+    assert added.count() == 1
+    assert (added.get_attribute("data-start"), added.get_attribute("data-end")) == ("11", "31")
+    assert added.get_attribute("data-category") == "1"
     page.locator("#copy-labeler").select_option("A1")
     page.locator("#copy-button").click()
     assert page.locator("#reference-table tbody tr").count() == 2

@@ -137,7 +137,7 @@ function renderPlaces() {
       el("td", { class: "num", text: String(p.onset_spread) }),
       el("td", { class: "num", text: String(p.offset_spread) }),
       el("td", {}, el("button", { type: "button", class: "small consensus", dataset: { place: p.index },
-        title: "Median start and end, majority category", text: "Consensus → reference" })),
+        title: "Median start and end, majority category", text: "Consensus → ref." })),
     );
   }));
   $("places-empty").hidden = places.length > 0;
