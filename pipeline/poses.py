@@ -84,6 +84,12 @@ def load_predictor(settings: PoseSettings):
     if settings.device:
         predictor_class.device = torch.device(settings.device)
     openpifpaf.network.Factory.base_name = None
+    # The C++ decoder's std::cout info lines crashed it (segfault on the first frame) in a CUDA
+    # image whose libstdc++ differs from the build's (bench/pose_gpu.py, docs/benchmarks.md);
+    # the lines only duplicate Python's logging, so they are switched off.
+    quiet = getattr(getattr(torch.ops, "openpifpaf", None), "set_quiet", None)
+    if quiet is not None:
+        quiet(True)
     with _trusted_checkpoint_loading():
         return predictor_class(checkpoint=str(path))
 
