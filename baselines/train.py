@@ -102,6 +102,23 @@ def _batch_loss(model: nn.Module, x, lengths, y, unsupervised: bool):
     return F.cross_entropy(logits, y), logits
 
 
+
+def _amp_dtype(recipe: dict, device: torch.device) -> torch.dtype | None:
+    """Mixed precision for this recipe on this device: None (fp32), fp16 or bf16.
+
+    Off unless a recipe asks for it: on an H100 fp16 autocast made the small skeleton models
+    8–38 % slower (kernel launches dominate them), while TSM gained 22 % with bf16
+    (bench/gpu_epoch.py, docs/benchmarks.md). Never on CPU.
+    """
+    amp = recipe.get("amp", False)
+    if device.type != "cuda" or not amp:
+        return None
+    if amp is True or amp == "fp16":
+        return torch.float16
+    if amp == "bf16":
+        return torch.bfloat16
+    raise ValueError(f"recipe amp must be false, true, 'fp16' or 'bf16', not {amp!r}")
+
 def fit(model: nn.Module, train_set, collate, recipe: dict, out: Path, device: torch.device,
         progress: Progress | None = None, unsupervised: bool = False) -> None:
     """Train for ``recipe['epochs']``, checkpointing every epoch; resumes from ``out``."""
@@ -112,8 +129,10 @@ def fit(model: nn.Module, train_set, collate, recipe: dict, out: Path, device: t
                         sampler=sampler, generator=gen, collate_fn=collate, num_workers=0)
     opt = _optimizer(model.parameters(), recipe["optimizer"])
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, list(recipe.get("lr_steps", ())), 0.1)
-    use_amp = device.type == "cuda" and recipe.get("amp", True)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    amp_dtype = _amp_dtype(recipe, device)
+    use_amp = amp_dtype is not None
+    # bf16 keeps fp32's range, so only fp16 needs loss scaling.
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     step_model = model
     if device.type == "cuda" and recipe.get("compile", False):
         step_model = torch.compile(model)  # GPU only: on CPU compile time dwarfs our epochs
@@ -135,7 +154,7 @@ def fit(model: nn.Module, train_set, collate, recipe: dict, out: Path, device: t
         total, correct, seen = 0.0, 0, 0
         for x, lengths, y in loader:
             x, y = x.to(device), y.to(device)
-            with torch.autocast(device.type, enabled=use_amp):
+            with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
                 loss, logits = _batch_loss(step_model, x, lengths, y, unsupervised)
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()

@@ -18,5 +18,6 @@ RECIPE = dict(
     batch_size=8,
     optimizer=dict(name="sgd", lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=False),
     lr_steps=(10, 20),
+    amp="bf16",  # 22 % faster than fp32 on an H100 (docs/benchmarks.md); fp16 gained 13 %
     seed=0,
 )
