@@ -8,6 +8,7 @@ from api.views.assignments import AssignmentViewSet
 from api.views.clips import ClipViewSet
 from api.views.jobs import JobViewSet
 from api.views.projects import ProjectViewSet
+from api.views.releases import project_releases, release_detail, release_download
 from api.views.review import close as review_close
 from api.views.review import decide as review_decide
 from api.views.review import review_detail
@@ -44,6 +45,9 @@ urlpatterns = [
     path("review/items/<int:item_id>/decide/", review_decide, name="review-decide"),
     path("training/results/", training_results, name="training-results"),
     path("projects/<int:project_id>/guidelines/", guidelines, name="guidelines"),
+    path("projects/<int:project_id>/releases/", project_releases, name="project-releases"),
+    path("releases/<int:release_id>/", release_detail, name="release-detail"),
+    path("releases/<int:release_id>/download/", release_download, name="release-download"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),

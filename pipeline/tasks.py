@@ -6,6 +6,7 @@ from celery.exceptions import WorkerLostError
 from . import (
     handlers,  # noqa: F401 - registers the job handlers in this process
     jobs,
+    release_handlers,  # noqa: F401 - the release job (issue 6)
 )
 from .models import Job
 

@@ -127,6 +127,12 @@ MATRIX = [
     ("upload chunk", "put", "/api/uploads/{upload}/chunk/?offset=0", b"12345", {"assigned": D, "other": D, "admin": A}),
     ("upload abort", "post", "/api/uploads/{upload}/abort/", None, {"assigned": D, "other": D, "admin": 204}),
     ("upload complete", "post", "/api/uploads/{upload}/complete/", None, {"assigned": D, "other": D, "admin": 400}),
+    ("release list", "get", "/api/projects/{project}/releases/", None, {"assigned": D, "other": D, "admin": A}),
+    # The world's processed clip has no privacy verification: the release is refused (400).
+    ("release create", "post", "/api/projects/{project}/releases/", {"name": "r", "version": "1"}, {"assigned": D, "other": D, "admin": 400}),
+    # The world has no release: any id ({job} here) is a 404 for admins, 403 for the others.
+    ("release detail", "get", "/api/releases/{job}/", None, {"assigned": D, "other": D, "admin": N}),
+    ("release download", "get", "/api/releases/{job}/download/", None, {"assigned": D, "other": D, "admin": N}),
 ]
 
 

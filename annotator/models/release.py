@@ -21,6 +21,23 @@ class Release(models.Model):
     path = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Written by the export (annotator.services.release): `path` is the folder, `tar_file` the
+    # tar (relative to MEDIA_ROOT when under it, else absolute), `sha256` the tar's digest.
+    tar_file = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    clip_count = models.PositiveIntegerField(default=0)
+    pose_count = models.PositiveIntegerField(default=0)
+    video_count = models.PositiveIntegerField(default=0)
+    subject_count = models.PositiveIntegerField(default=0)
+    labels_only = models.BooleanField(default=False)
+    validation = models.JSONField(
+        null=True, blank=True, help_text="validate_release's problems after writing ([] = valid)"
+    )
+    error = models.TextField(blank=True)
+    job = models.ForeignKey(
+        "pipeline.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["project", "-created_at"]
