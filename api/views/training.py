@@ -32,6 +32,22 @@ class GuidelineSerializer(serializers.Serializer):
     example_clips = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
+class RoundStatusSerializer(serializers.Serializer):
+    """What annotator.services.training.round_status returns (documentation only)."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+    state = serializers.ChoiceField(choices=TrainingRound.State.choices)
+    theta = serializers.FloatField()
+    videos = serializers.ListField(child=serializers.DictField())
+    labelers = serializers.DictField(help_text="labeler code → {items, submitted}")
+    complete = serializers.BooleanField()
+    has_reference = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
 def _refused(exc: training.TrainingError) -> Response:
     return Response({"detail": str(exc)}, status=400)
 
@@ -41,17 +57,20 @@ class TrainingRoundViewSet(viewsets.GenericViewSet):
 
     permission_classes = [IsAdmin]
     queryset = TrainingRound.objects.select_related("project")
+    serializer_class = RoundStatusSerializer
 
+    @extend_schema(responses={200: RoundStatusSerializer(many=True)})
     def list(self, request):
         rounds = self.get_queryset()
         if request.query_params.get("project"):
             rounds = rounds.filter(project=request.query_params["project"])
         return Response([training.round_status(r) for r in rounds])
 
+    @extend_schema(responses={200: RoundStatusSerializer})
     def retrieve(self, request, pk=None):
         return Response(training.round_status(self.get_object()))
 
-    @extend_schema(request=RoundCreateSerializer, responses={201: dict})
+    @extend_schema(request=RoundCreateSerializer, responses={201: RoundStatusSerializer})
     def create(self, request):
         data = RoundCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
