@@ -29,4 +29,5 @@ urlpatterns = [
     path("training/rounds/<int:round_id>/", views.training_round, name="training-round"),
     path("training/", views.training_results, name="training-results"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
+    path("projects/<int:project_id>/releases/", views.releases, name="releases"),
 ]

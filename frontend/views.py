@@ -144,3 +144,13 @@ def guidelines(request, project_id: int):
     ):
         raise Http404("No such project.")
     return render(request, "frontend/guidelines.html", {"project": project})
+
+
+# ---- releases (issue 6) ----
+
+
+@staff_required
+def releases(request, project_id: int):
+    """Create a release (a job, polled), list releases with counts, sha256, validation, tar."""
+    project = get_object_or_404(Project, pk=project_id)
+    return render(request, "frontend/releases.html", {"project": project})

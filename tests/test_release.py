@@ -285,3 +285,15 @@ def test_labels_only_release_of_real_imigue_read_by_the_baselines_loader(media_r
     train = {c.clip_id for c in loaded.split_clips("train")}
     test = {c.clip_id for c in loaded.split_clips("test")}
     assert not train & test and train | test <= set(loaded.by_id)
+
+
+def test_releases_page_is_for_staff(project, client):
+    from tests.factories import LabelerFactory
+
+    client.force_login(AdminFactory())
+    page = client.get(f"/projects/{project.pk}/releases/")
+    assert page.status_code == 200 and b"frontend/releases.js" in page.content
+    assert f"/projects/{project.pk}/releases/".encode() in client.get(
+        f"/projects/{project.pk}/").content
+    client.force_login(LabelerFactory().user)
+    assert client.get(f"/projects/{project.pk}/releases/").status_code in (302, 403, 404)
