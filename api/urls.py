@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.views.accounts import LabelerViewSet, me, shortcuts
 from api.views.assignments import AssignmentViewSet
+from api.views.baselines import BaselineRunViewSet
 from api.views.clips import ClipViewSet
 from api.views.jobs import JobViewSet
 from api.views.projects import ProjectViewSet
@@ -31,6 +32,7 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("clips", ClipViewSet, basename="clip")
 router.register("labelers", LabelerViewSet, basename="labeler")
 router.register("training/rounds", TrainingRoundViewSet, basename="training-round")
+router.register("baseline-runs", BaselineRunViewSet, basename="baseline-run")
 
 urlpatterns = [
     path("me/", me, name="me"),

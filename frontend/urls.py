@@ -30,4 +30,6 @@ urlpatterns = [
     path("training/", views.training_results, name="training-results"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/releases/", views.releases, name="releases"),
+    path("projects/<int:project_id>/baselines/", views.baselines, name="baselines"),
+    path("baselines/runs/<int:run_id>/", views.baseline_run, name="baseline-run"),
 ]

@@ -146,6 +146,31 @@ def guidelines(request, project_id: int):
     return render(request, "frontend/guidelines.html", {"project": project})
 
 
+# ---- baselines (issue 7) ----
+
+
+@staff_required
+def baselines(request, project_id: int):
+    """Start a baseline run on one of the project's releases; compare runs and the paper."""
+    from annotator.services.baselines import paper_numbers, recipes
+
+    project = get_object_or_404(Project, pk=project_id)
+    releases = project.releases.exclude(path="").order_by("-created_at", "-id")  # written ones
+    paper = [{"model": k, "top1": v[0], "top5": v[1]} for k, v in paper_numbers().items()]
+    return render(request, "frontend/baselines.html", {
+        "project": project, "releases": releases, "recipes": recipes(), "paper": paper,
+    })  # fmt: skip
+
+
+@staff_required
+def baseline_run(request, run_id: int):
+    """One run: live training curve, metrics against the references, confusion, artefacts."""
+    from annotator.models import BaselineRun
+
+    run = get_object_or_404(BaselineRun.objects.select_related("release__project"), pk=run_id)
+    return render(request, "frontend/baseline_run.html", {"run": run})
+
+
 # ---- releases (issue 6) ----
 
 

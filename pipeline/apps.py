@@ -7,4 +7,4 @@ class PipelineConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the job handlers in every process: the web enqueues by kind, workers run them.
-        from . import clip_handlers, handlers, release_handlers  # noqa: F401
+        from . import baseline_handlers, clip_handlers, handlers, release_handlers  # noqa: F401

@@ -4,6 +4,7 @@ from celery import shared_task, signals
 from celery.exceptions import WorkerLostError
 
 from . import (
+    baseline_handlers,  # noqa: F401 - the baseline-run job (issue 7)
     handlers,  # noqa: F401 - registers the job handlers in this process
     jobs,
     release_handlers,  # noqa: F401 - the release job (issue 6)

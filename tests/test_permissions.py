@@ -120,6 +120,11 @@ MATRIX = [
     ("job list", "get", "/api/jobs/", None, {"assigned": D, "other": D, "admin": A}),
     ("job detail", "get", "/api/jobs/{job}/", None, {"assigned": D, "other": D, "admin": A}),
     ("job retry", "post", "/api/jobs/{job}/retry/", None, {"assigned": D, "other": D, "admin": 400}),
+    ("baseline runs", "get", "/api/baseline-runs/?project={project}", None, {"assigned": D, "other": D, "admin": A}),
+    # No Release row in the world: the run is refused (400); any run id ({job} here) is a 404.
+    ("baseline run start", "post", "/api/baseline-runs/", {"release": "{job}", "model": "lstm"}, {"assigned": D, "other": D, "admin": 400}),
+    ("baseline run", "get", "/api/baseline-runs/{job}/", None, {"assigned": D, "other": D, "admin": N}),
+    ("baseline artefact", "get", "/api/baseline-runs/{job}/artefacts/{artefact}/", None, {"assigned": D, "other": D, "admin": N}),
     ("labeler list", "get", "/api/labelers/", None, {"assigned": D, "other": D, "admin": A}),
     ("labeler detail", "get", "/api/labelers/{labeler}/", None, {"assigned": D, "other": D, "admin": A}),
     ("labeler create", "post", "/api/labelers/", {"username": "newbie", "code": "L9", "password": "longenough1"}, {"assigned": D, "other": D, "admin": 201}),
@@ -144,6 +149,7 @@ def _ids(world) -> dict:
         "other_code": world["other_labeler"].code, "labeler": world["other_labeler"].pk,
         "disagreement": world["disagreement"].pk, "round": world["round"].pk,
         "sample": world["sample"].pk, "school": world["round"].project_id,
+        "artefact": "metrics",
     }
 
 
