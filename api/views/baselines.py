@@ -52,8 +52,8 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         jobs = Job.objects.in_bulk(ids)
         return [run_json(r, jobs.get((r.config or {}).get("job"))) for r in runs]
 
-    @extend_schema(parameters=[OpenApiParameter("release", int), OpenApiParameter("project", int)],
-                   responses={200: dict})
+    @extend_schema(operation_id="baseline_runs_list", responses={200: dict},
+                   parameters=[OpenApiParameter("release", int), OpenApiParameter("project", int)])
     def list(self, request, *args, **kwargs):
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
