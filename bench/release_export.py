@@ -1,0 +1,215 @@
+"""Benchmark: release export of 1,000 clips with poses against a plain ``tar`` (issue 6).
+
+Target (design §12): the export is dominated by I/O — at most 1.5× a plain ``tar -cf`` of the
+same clip and pose files.
+
+Data (made by the script under --workdir): a few real H.264 mp4 clips (numbered frames, no
+audio, made with ffmpeg by tests/media_factory) copied to --clips files, and one pose file per
+clip (``(T, 133, 3)`` float32 COCO-WholeBody, T = the clip's frames, random values, so it does
+not compress to nothing). The export is ``annotator.release.write_release`` — exactly what the
+release job and ``manage.py export_release`` call after building the spec: taxonomy, CSVs,
+splits (a generated cross-subject split is computed, and a balanced emotion split), the class
+chart PNG and the datasheet, each clip and pose file copied with its sha256, the manifest, then
+the deterministic tar and its sha256. The reference is GNU ``tar -cf`` of the same source
+files (``subprocess``); shown beside it, ``cp -r`` + ``tar`` (a folder and its tar, what a
+release holds). All write into a fresh folder each repetition (removed outside the
+timing); repetitions alternate the order; medians are reported, with wall time and CPU
+(this process + children, user+sys). Prints load averages (the machine is shared) and a
+Markdown table; exits 1 if the wall ratio is above 1.5.
+
+Usage: .venv/bin/python bench/release_export.py [--workdir DIR] [--clips 1000] [--reps 5]
+       [--size 320x240]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout
+
+from annotator.release import (  # noqa: E402
+    ReleaseSpec,
+    generate_cross_subject,
+    generate_emotion,
+    write_release,
+)
+from annotator.taxonomy import IMIGUE  # noqa: E402
+from tests.media_factory import make_numbered_video  # noqa: E402
+
+TARGET = 1.5
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def make_data(src: Path, n: int, seed: int = 0, size: tuple[int, int] = (320, 240)):
+    """``n`` clips over n/10 videos and 20 subjects; returns (clip rows, videos, subjects,
+    clip files, pose files)."""
+    rng = np.random.default_rng(seed)
+    (src / "clips").mkdir(parents=True, exist_ok=True)
+    (src / "poses").mkdir(parents=True, exist_ok=True)
+    lengths = (16, 24, 40, 64)
+    masters = [make_numbered_video(src / f"master{t}.mp4", t, size=size) for t in lengths]
+    rows, clip_files, pose_files = [], {}, {}
+    n_videos = max(1, n // 10)
+    for i in range(n):
+        video, k = i % n_videos + 1, i // n_videos
+        t = lengths[i % len(lengths)]
+        cid = f"{video:04d}_{k}"
+        code = IMIGUE.categories[int(rng.integers(len(IMIGUE.categories)))].code
+        rows.append({"clip_id": cid, "video_id": video, "subject_id": str(video % 20 + 1),
+                     "category_code": code, "label": IMIGUE.by_code(code).label_index,
+                     "start_frame": 100 * k, "end_frame": 100 * k + t - 1,
+                     "origin": "matched"})  # fmt: skip
+        clip = src / "clips" / f"{cid}.mp4"
+        shutil.copyfile(masters[i % len(masters)], clip)
+        pose = src / "poses" / f"{cid}.npz"
+        kp = rng.random((t, 133, 3), dtype=np.float32) * 640
+        np.savez(pose, keypoints=kp, layout="coco_wholebody133")
+        clip_files[cid], pose_files[cid] = clip, pose
+    videos = [{"video_id": v, "subject_id": str(v % 20 + 1), "fps": 25.0, "num_frames": 100_000,
+               "width": 320, "height": 240, "emotion": "positive" if v % 2 else "negative"}
+              for v in range(1, n_videos + 1)]  # fmt: skip
+    subjects = [{"subject_id": str(s), "gender": "", "nationality": ""} for s in range(1, 21)]
+    for m in masters:
+        m.unlink()
+    return rows, videos, subjects, clip_files, pose_files
+
+
+def export(rows, videos, subjects, clip_files, pose_files, out: Path) -> str:
+    from baselines.skeleton import skeleton_json
+
+    known = skeleton_json()
+    spec = ReleaseSpec(
+        name="bench", version="1", taxonomy=IMIGUE.to_json(), subjects=subjects, videos=videos,
+        clips=rows, cross_subject=generate_cross_subject(rows, 0.25, 0),
+        emotion=generate_emotion(videos, 0.5, 0), theta=0.5,
+        processing={"bench": True}, privacy={"clips_verified": len(rows)},
+        software={"mgstudio": "0.1.0"}, config={"seed": 0}, licence="bench",
+        skeleton={k: known[k] for k in ("coco_wholebody133", "imigue22")},
+    )  # fmt: skip
+    return write_release(spec, out, clip_files=clip_files, pose_files=pose_files,
+                         mtime=1_700_000_000).tar_sha256  # fmt: skip
+
+
+def plain_tar(src: Path, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-cf", str(out / "plain.tar"), "-C", str(src), "clips", "poses"],
+                   check=True)  # fmt: skip
+
+
+def copy_and_tar(src: Path, out: Path) -> None:
+    """The shell's way to get what a release holds, a folder and its tar: cp -r, then tar."""
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-r", str(src), str(out / "folder")], check=True)
+    subprocess.run(["tar", "-cf", str(out / "folder.tar"), "-C", str(out), "folder"], check=True)
+
+
+def timed(fn) -> tuple[float, float]:
+    c0, t0 = _cpu(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, _cpu() - c0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--clips", type=int, default=1000)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--size", default="320x240", help="clip frame size WxH")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="release-bench-"))
+    src = work / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    load0 = os.getloadavg()
+    data = make_data(src, args.clips, size=tuple(int(x) for x in args.size.split("x")))
+    files = sorted(p for p in src.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in files)
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}, "
+          f"Python {platform.python_version()}; "
+          f"tar {subprocess.run(['tar', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")  # noqa: E501
+    print(f"data: {args.clips} clips ({args.size}) + {args.clips} poses = {len(files)} files, "
+          f"{size / 1e6:.1f} MB under {src}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in load0)}")
+
+    # One warm-up of each (page cache, imports, matplotlib), then alternating timed reps.
+    digests = set()
+    for fn, out in ((lambda o: digests.add(export(*data, o)), work / "w-export"),
+                    (lambda o: plain_tar(src, o), work / "w-tar")):  # fmt: skip
+        fn(out)
+        shutil.rmtree(out)
+    results: dict[str, list[tuple[float, float]]] = {"export": [], "tar": [], "cp+tar": []}
+    for rep in range(args.reps):
+        order = ["export", "tar", "cp+tar"] if rep % 2 == 0 else ["cp+tar", "tar", "export"]
+        for name in order:
+            out = work / f"out-{name}"
+            if out.exists():
+                shutil.rmtree(out)
+            os.sync()
+            if name == "export":
+                results[name].append(timed(lambda o=out: digests.add(export(*data, o))))
+            elif name == "tar":
+                results[name].append(timed(lambda o=out: plain_tar(src, o)))
+            else:
+                results[name].append(timed(lambda o=out: copy_and_tar(src, o)))
+            shutil.rmtree(out)
+    # Where the export's time goes (each once, after the timed reps): the class chart alone,
+    # sha256 of every source file alone, and a plain Python copy of every file alone.
+    from annotator.release import class_distribution_png
+    from annotator.release.writer import sha256_file
+
+    parts = {
+        "class chart PNG (matplotlib)": timed(lambda: class_distribution_png(IMIGUE.to_json(),
+                                                                             data[0]))[0],
+        "sha256 of every source file": timed(lambda: [sha256_file(p) for p in files])[0],
+    }
+    dst = work / "copy"
+    dst.mkdir(exist_ok=True)
+    parts["Python copy of every file"] = timed(
+        lambda: [shutil.copyfile(p, dst / f"{i}") for i, p in enumerate(files)])[0]
+    shutil.rmtree(dst)
+    load1 = os.getloadavg()
+    wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in results.items()}
+    ratio, cpu_ratio = wall["export"] / wall["tar"], cpu["export"] / cpu["tar"]
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in load1)}")
+    print(f"identical tar sha256 over {1 + args.reps} exports: {len(digests) == 1}")
+    print()
+    print("| clips | reps | load avg (1 min) before → after | plain tar wall (s) | export wall (s) "
+          "| wall ratio | plain tar CPU (s) | export CPU (s) | cp -r + tar wall (s) "
+          "| export / (cp -r + tar) |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {args.clips} | {args.reps} | {load0[0]:.2f} → {load1[0]:.2f} | {wall['tar']:.3f} "
+          f"| {wall['export']:.3f} | **{ratio:.2f}** | {cpu['tar']:.3f} | {cpu['export']:.3f} "
+          f"| {wall['cp+tar']:.3f} | {wall['export'] / wall['cp+tar']:.2f} |")
+    print()
+    print("all walls (s): export " + ", ".join(f"{w:.3f}" for w, _ in results["export"])
+          + "; tar " + ", ".join(f"{w:.3f}" for w, _ in results["tar"])
+          + "; cp+tar " + ", ".join(f"{w:.3f}" for w, _ in results["cp+tar"]))
+    print("breakdown (s, once): " + "; ".join(f"{k} {v:.3f}" for k, v in parts.items()))
+    print(f"CPU ratio {cpu_ratio:.2f}; target wall ratio ≤ {TARGET}: "
+          f"{'met' if ratio <= TARGET else 'MISSED'}")
+    if not args.workdir:
+        shutil.rmtree(work)
+    return 0 if ratio <= TARGET and len(digests) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
