@@ -128,7 +128,9 @@ def baseline_run(ctx: JobContext) -> dict:
     epochs = int(recipe["epochs"])
     if (media_path(out_rel) / "metrics.json").is_file():
         ctx.log("artefacts already published by an earlier attempt; recording them")
-        return _finish(run, out_rel, [], epochs, folder, recipe)
+        result = _finish(run, out_rel, [], epochs, folder, recipe)
+        shutil.rmtree(media_path(work_rel), ignore_errors=True)
+        return result
 
     work = media_path(work_rel)
     work.mkdir(parents=True, exist_ok=True)
