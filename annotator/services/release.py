@@ -522,7 +522,8 @@ def release_json(release: Release) -> dict[str, Any]:
         "subjects": release.subject_count, "sha256": release.sha256,
         "manifest_sha256": release.manifest_sha256,
         "tar": Path(release.tar_file).name if release.tar_file else "",
-        "download": f"/api/releases/{release.pk}/download/" if release.tar_file else "",
+        "download": (f"/api/releases/{release.pk}/download/"
+                     if release.tar_file and not Path(release.tar_file).is_absolute() else ""),
         "validation": release.validation, "valid": (None if release.validation is None
                                                     else not release.validation),
         "error": release.error, "config": release.config,

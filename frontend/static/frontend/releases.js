@@ -11,6 +11,7 @@ const form = $("release-form");
 const statusBox = $("release-status");
 const tbody = $("release-table").querySelector("tbody");
 const ACTIVE = new Set(["pending", "writing"]);
+const STATUS = { pending: "Pending", writing: "Writing", done: "Done", failed: "Failed" };
 let lastJson = "";
 
 function validationCell(r) {
@@ -23,7 +24,7 @@ function validationCell(r) {
 }
 
 function statusCell(r) {
-  const cell = el("td", {}, badge(r.status));
+  const cell = el("td", {}, badge(r.status, STATUS[r.status]));
   if (ACTIVE.has(r.status) && r.job) {
     cell.append(" ", progressBar(r.progress || 0, `Writing ${r.name}-${r.version}`), " ",
       el("a", { href: jobUrl(r.job), text: `job #${r.job}` }));
