@@ -119,11 +119,33 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _copy_atomic(src: Path, dst: Path) -> None:
+    """Put ``src`` at ``dst``: a hard link when both are on one filesystem (no bytes copied; the
+    pipeline replaces its outputs by rename, so the release's link never changes under it),
+    else a copy. Either way the name appears only when complete."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(dst.name + ".tmp")
-    with open(src, "rb") as fi, open(tmp, "wb") as fo:
-        shutil.copyfileobj(fi, fo, _CHUNK)
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        with open(src, "rb") as fi, open(tmp, "wb") as fo:
+            shutil.copyfileobj(fi, fo, _CHUNK)
     os.replace(tmp, dst)
+
+
+class _HashingWriter:
+    """A file wrapper that hashes what is written, so the tar is hashed as it is made."""
+
+    def __init__(self, f):
+        self.f, self.hash, self.pos = f, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        self.pos += len(data)
+        return self.f.write(data)
+
+    def tell(self) -> int:
+        return self.pos
 
 
 def _sorted_rows(rows: Sequence[Mapping[str, Any]], key: str) -> list[Mapping[str, Any]]:
@@ -177,7 +199,18 @@ def write_tar(folder: Path, tar_path: Path, mtime: int = 0) -> str:
             entries.append(((rel / f).as_posix(), Path(dirpath) / f))
     entries.sort(key=lambda e: e[0])
     tmp = tar_path.with_name(tar_path.name + ".tmp")
-    with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
+    with open(tmp, "wb") as raw:
+        out = _HashingWriter(raw)
+        _tar_entries(out, entries, mtime)
+    os.replace(tmp, tar_path)
+    digest = out.hash.hexdigest()
+    _write_atomic(tar_path.with_name(tar_path.name + ".sha256"),
+                  f"{digest}  {tar_path.name}\n".encode())
+    return digest
+
+
+def _tar_entries(out: _HashingWriter, entries: list[tuple[str, Path]], mtime: int) -> None:
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, path in entries:
             info = tarfile.TarInfo(name)
             info.mtime, info.uid, info.gid, info.uname, info.gname = mtime, 0, 0, "", ""
@@ -188,11 +221,6 @@ def write_tar(folder: Path, tar_path: Path, mtime: int = 0) -> str:
                 info.size, info.mode = path.stat().st_size, 0o644
                 with open(path, "rb") as f:
                     tar.addfile(info, f)
-    os.replace(tmp, tar_path)
-    digest = sha256_file(tar_path)
-    _write_atomic(tar_path.with_name(tar_path.name + ".sha256"),
-                  f"{digest}  {tar_path.name}\n".encode())
-    return digest
 
 
 def write_release(
@@ -284,7 +312,12 @@ def write_release(
         dst = work / rel
         src_size = src.stat().st_size
         src_sha = sha256_file(src)
-        if not (dst.is_file() and dst.stat().st_size == src_size and sha256_file(dst) == src_sha):
+        # Resuming: a link to the source is the source; a copy is checked byte for byte.
+        same = dst.is_file() and (
+            os.path.samefile(src, dst)
+            or (dst.stat().st_size == src_size and sha256_file(dst) == src_sha)
+        )
+        if not same:
             _copy_atomic(src, dst)
             copied += 1
         else:
