@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from annotator.models import Assignment, Category, Segment, SegmentHistory
 
@@ -16,6 +17,10 @@ class SegmentRuleError(ValueError):
     def __init__(self, rule: str, message: str):
         super().__init__(message)
         self.rule = rule
+
+
+class NotYourAssignment(PermissionError):
+    """Raw segments belong to their labeler; nobody else writes them (admins review instead)."""
 
 
 class VersionConflict(Exception):
@@ -48,13 +53,24 @@ def _check_rules(
             "out_of_range",
             f"end frame {end} is outside the video (frames 0..{num_frames - 1})",
         )
-    others = assignment.segments.filter(is_deleted=False, category=category).exclude(pk=exclude_pk)
-    if others.filter(start_frame=start, end_frame=end).exists():
+    # One query for both rules (a save's latency is mostly its round trips): an identical
+    # segment is also an overlapping one.
+    counts = (
+        Segment.objects.filter(
+            assignment=assignment, is_deleted=False, category=category,
+            start_frame__lte=end, end_frame__gte=start,
+        )
+        .exclude(pk=exclude_pk)
+        .aggregate(
+            overlaps=Count("pk"), same=Count("pk", filter=Q(start_frame=start, end_frame=end))
+        )
+    )  # fmt: skip
+    if counts["same"]:
         raise SegmentRuleError(
             "duplicate", f"an identical segment [{start}, {end}] of C{category.code} exists"
         )
     warnings = []
-    if others.filter(start_frame__lte=end, end_frame__gte=start).exists():
+    if counts["overlaps"]:
         warnings.append(
             "same_category_overlap: overlaps another segment of the same category; confirm or merge"
         )
@@ -77,26 +93,31 @@ def _check_open(assignment: Assignment) -> None:
 
 @transaction.atomic
 def create_segment(
-    assignment: Assignment,
+    assignment: Assignment | int,
     user,
     *,
     start_frame: int,
     end_frame: int,
     category_code: int,
     client_uuid: uuid.UUID | None = None,
+    owner=None,
 ) -> SaveResult:
     """Create once per client uuid: a retried POST returns the segment it already made.
 
     The assignment is locked before the uuid is looked up, so the same POST sent twice at once
     (a retry racing the original) finds the first one's segment instead of failing as a
-    duplicate of it.
+    duplicate of it. With ``owner``, only that user's own assignment may be written
+    (NotYourAssignment otherwise); the check rides on the locking query.
     """
     client_uuid = client_uuid or uuid.uuid4()
+    assignment_id = assignment if isinstance(assignment, int) else assignment.pk
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("video")
-        .get(pk=assignment.pk)
+        .select_related("video", "labeler")
+        .get(pk=assignment_id)
     )
+    if owner is not None and assignment.labeler.user_id != owner.pk:
+        raise NotYourAssignment("Only the assigned labeler edits these segments.")
     existing = Segment.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         if existing.assignment_id != assignment.pk:

@@ -51,23 +51,21 @@ class SegmentViewSet(viewsets.ModelViewSet):
         ]
         if missing:
             return Response({"detail": f"missing fields: {', '.join(missing)}"}, status=400)
-        assignment = (
-            Assignment.objects.select_related("video", "labeler")
-            .filter(pk=fields["assignment"])
-            .first()
-        )
-        if assignment is None:
-            raise NotFound("no such assignment")
-        self._writable(assignment)
         try:
+            # The service locks the assignment and checks it is the caller's in one query.
             result = segment_service.create_segment(
-                assignment,
+                fields["assignment"],
                 request.user,
                 start_frame=fields["start_frame"],
                 end_frame=fields["end_frame"],
                 category_code=fields["category_code"],
                 client_uuid=fields.get("client_uuid"),
+                owner=request.user,
             )
+        except Assignment.DoesNotExist:
+            raise NotFound("no such assignment") from None
+        except segment_service.NotYourAssignment as exc:
+            raise PermissionDenied(str(exc)) from None
         except segment_service.SegmentRuleError as exc:
             return _rule_error(exc)
         body = dict(SegmentSerializer(result.segment).data, warnings=result.warnings)
