@@ -177,6 +177,17 @@ def test_a_training_round_from_creation_to_results(
     assert round_.state == "closed"
     assert not page.js_errors
 
+    # The admin's training page charts every labeler's R against the reference over rounds.
+    page.goto(f"{live_server.url}/projects/{project.pk}/training/")
+    page.wait_for_selector("#training-app.ready")
+    for code in ("A1", "B1"):
+        point = page.locator(f'.labeler-progress[data-labeler="{code}"] circle.point')
+        assert point.count() == 1
+    assert float(
+        page.locator('.labeler-progress[data-labeler="B1"] circle.point').get_attribute("data-r")
+    ) == pytest.approx(1.0)
+    assert not page.js_errors
+
     # The labeler sees their own score on /training/, as the API gives it.
     labeler_page = new_page(browser)
     try:

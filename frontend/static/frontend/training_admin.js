@@ -3,6 +3,7 @@
 
 import { get, getAll, post } from "./api.js";
 import { badge, el, formatDate, showError } from "./dom.js";
+import { progressLine } from "./training_chart.js";
 
 const $ = (id) => document.getElementById(id);
 const app = $("training-app");
@@ -161,13 +162,26 @@ async function saveGuideline(event) {
   }
 }
 
+/** Each labeler's R against the reference over the closed rounds (the labeler sees the same). */
+async function loadProgress() {
+  const labelers = await getAll("labelers/", { projects: projectId, page_size: 200 });
+  const cards = await Promise.all(labelers.map(async (labeler) => {
+    const body = await get("training/results/", { project: projectId, labeler: labeler.code });
+    const scored = body.rounds.filter((r) => r.score && r.score.r !== null);
+    return el("figure", { class: "labeler-progress", dataset: { labeler: labeler.code } },
+      el("figcaption", { text: `${labeler.code}: ${scored.length} scored round${scored.length === 1 ? "" : "s"}` }),
+      scored.length ? progressLine(body.rounds) : el("p", { class: "muted small", text: "No closed round with a reference yet." }));
+  }));
+  $("labeler-progress").replaceChildren(...cards);
+}
+
 async function main() {
   try {
     const [categories] = await Promise.all([
       get(`projects/${projectId}/categories/`), loadRounds(), loadVideos(),
     ]);
     state.categories = categories;
-    await loadGuidelines();
+    await Promise.all([loadGuidelines(), loadProgress()]);
   } catch (err) {
     showError($("page-error"), `Could not load the training page: ${err.message}`);
     return;
