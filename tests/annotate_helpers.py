@@ -136,3 +136,27 @@ def server_segments(assignment) -> list[tuple[int, int, int]]:
         "category"
     )
     return sorted((s.start_frame, s.end_frame, s.category.code) for s in live)
+
+
+def go_to(page, frame: int) -> None:
+    """Move the playhead to ``frame`` with the keyboard only (steps of 10, then of 1)."""
+    current = settle(page)
+    while current != frame:
+        delta = frame - current
+        if abs(delta) >= 10:
+            page.keyboard.press("Shift+ArrowRight" if delta > 0 else "Shift+ArrowLeft")
+        else:
+            page.keyboard.press("ArrowRight" if delta > 0 else "ArrowLeft")
+        current = settle(page)
+
+
+def mark(page, start: int, end: int, category_keys: str) -> None:
+    """Mark [start, end] with [ and ], then pick the category by pressing its key(s)."""
+    go_to(page, start)
+    page.keyboard.press("[")
+    go_to(page, end)
+    page.keyboard.press("]")
+    page.locator("#picker").wait_for(state="visible")
+    for key in category_keys:
+        page.keyboard.press(key)
+    page.locator("#picker").wait_for(state="hidden")

@@ -8,7 +8,9 @@ import json
 import pytest
 
 from tests.annotate_helpers import (
+    go_to,
     make_workspace,
+    mark,
     screen_segments,
     server_segments,
     settle,
@@ -28,29 +30,6 @@ def keyboard_login(page, base_url: str, username: str) -> None:
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/login/" not in url)
-
-
-def go_to(page, frame: int) -> None:
-    """Move the playhead with the keyboard only."""
-    current = settle(page)
-    while current != frame:
-        delta = frame - current
-        if abs(delta) >= 10:
-            page.keyboard.press("Shift+ArrowRight" if delta > 0 else "Shift+ArrowLeft")
-        else:
-            page.keyboard.press("ArrowRight" if delta > 0 else "ArrowLeft")
-        current = settle(page)
-
-
-def mark(page, start: int, end: int, category_keys: str) -> None:
-    go_to(page, start)
-    page.keyboard.press("[")
-    go_to(page, end)
-    page.keyboard.press("]")
-    page.locator("#picker").wait_for(state="visible")
-    for key in category_keys:
-        page.keyboard.press(key)
-    page.locator("#picker").wait_for(state="hidden")
 
 
 def test_keyboard_only_flow_survives_a_reload(live_server, ui_page, media_root):

@@ -12,35 +12,13 @@ import pytest
 
 from annotator.models import Assignment, ReferenceSegment, TrainingRound
 from annotator.services import training
-from tests.annotate_helpers import make_ready_video, settle, wait_ready, wait_saved
+from tests.annotate_helpers import make_ready_video, mark, wait_ready, wait_saved
 from tests.browser import DEFAULT_TIMEOUT_MS, create_admin, create_labeler, login
 from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WORK = {"ann": [(10, 30, "1"), (50, 70, "2")], "bob": [(12, 31, "1"), (52, 69, "3")]}
-
-
-def go_to(page, frame: int) -> None:
-    """Move the playhead with the keyboard only (as in test_ui_annotate_flow)."""
-    current = settle(page)
-    while current != frame:
-        delta = frame - current
-        if abs(delta) >= 10:
-            page.keyboard.press("Shift+ArrowRight" if delta > 0 else "Shift+ArrowLeft")
-        else:
-            page.keyboard.press("ArrowRight" if delta > 0 else "ArrowLeft")
-        current = settle(page)
-
-
-def mark(page, start: int, end: int, category_key: str) -> None:
-    go_to(page, start)
-    page.keyboard.press("[")
-    go_to(page, end)
-    page.keyboard.press("]")
-    page.locator("#picker").wait_for(state="visible")
-    page.keyboard.press(category_key)
-    page.locator("#picker").wait_for(state="hidden")
 
 
 def new_page(browser):
