@@ -167,3 +167,15 @@ def test_shortcuts_are_stored_per_labeler_and_must_not_collide(labeler_client):
     clash = {"step_forward": "x", "step_back": "x"}
     response = client.put("/api/me/shortcuts/", {"shortcuts": clash}, format="json")
     assert response.status_code == 400 and "share one key" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_malformed_segment_uuid_is_a_404_not_a_crash():
+    from tests.factories import SegmentFactory
+
+    segment = SegmentFactory()
+    client = APIClient()
+    client.force_authenticate(segment.assignment.labeler.user)
+    url = "/api/segments/not-a-uuid/"
+    assert client.patch(url, {"version": 1, "end_frame": 30}, format="json").status_code == 404
+    assert client.delete(url + "?version=1").status_code == 404

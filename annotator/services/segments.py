@@ -143,19 +143,33 @@ def create_segment(
     return SaveResult(segment, True, warnings)
 
 
+def _locked(segment: Segment | uuid.UUID | str, owner) -> Segment:
+    """The segment, row-locked, with what the rules read, in one query; by object or client
+    uuid. With ``owner``, only that user's own segment (NotYourAssignment otherwise)."""
+    rows = Segment.objects.select_for_update(of=("self",)).select_related(
+        "assignment__video", "assignment__labeler", "category"
+    )
+    if isinstance(segment, Segment):
+        segment = rows.get(pk=segment.pk)
+    else:
+        segment = rows.get(client_uuid=segment)
+    if owner is not None and segment.assignment.labeler.user_id != owner.pk:
+        raise NotYourAssignment("Only the assigned labeler edits these segments.")
+    return segment
+
+
 @transaction.atomic
 def update_segment(
-    segment: Segment,
+    segment: Segment | uuid.UUID | str,
     user,
     *,
     version: int,
     start_frame: int | None = None,
     end_frame: int | None = None,
     category_code: int | None = None,
+    owner=None,
 ) -> SaveResult:
-    segment = (
-        Segment.objects.select_for_update().select_related("assignment__video").get(pk=segment.pk)
-    )
+    segment = _locked(segment, owner)
     _check_open(segment.assignment)
     if segment.is_deleted:
         raise SegmentRuleError("deleted", "the segment was deleted")
@@ -164,7 +178,7 @@ def update_segment(
     before = segment.snapshot()
     category = (
         _category(segment.assignment, category_code)
-        if category_code is not None
+        if category_code is not None and category_code != segment.category.code
         else segment.category
     )
     start = segment.start_frame if start_frame is None else start_frame
@@ -181,9 +195,11 @@ def update_segment(
 
 
 @transaction.atomic
-def delete_segment(segment: Segment, user, *, version: int) -> Segment:
+def delete_segment(
+    segment: Segment | uuid.UUID | str, user, *, version: int, owner=None
+) -> Segment:
     """Deletion is a flag plus a history row, so the segment and its past stay on record."""
-    segment = Segment.objects.select_for_update().select_related("assignment").get(pk=segment.pk)
+    segment = _locked(segment, owner)
     _check_open(segment.assignment)
     if segment.is_deleted:
         return segment

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -34,11 +35,6 @@ class SegmentViewSet(viewsets.ModelViewSet):
             return segments
         return segments.filter(assignment__labeler=labeler_of(self.request.user))
 
-    def _writable(self, assignment: Assignment) -> None:
-        if assignment.labeler != labeler_of(self.request.user):
-            # Admins adjudicate in review; raw segments belong to their labeler.
-            raise PermissionDenied("Only the assigned labeler edits these segments.")
-
     @extend_schema(request=SegmentWriteSerializer, responses={201: SegmentSerializer})
     def create(self, request):
         data = SegmentWriteSerializer(data=request.data)
@@ -72,18 +68,28 @@ class SegmentViewSet(viewsets.ModelViewSet):
         return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
 
     @extend_schema(request=SegmentWriteSerializer, responses={200: SegmentSerializer})
+    def _locked_write(self, write, client_uuid, **kwargs):
+        """Run a service write that locks the segment and checks its owner in one query; map
+        its refusals to HTTP (another labeler's segment is a 404: blind annotation)."""
+        try:
+            return write(client_uuid, self.request.user, owner=self.request.user, **kwargs)
+        except (Segment.DoesNotExist, DjangoValidationError):  # unknown, or not a uuid at all
+            raise NotFound("No Segment matches the given query.") from None
+        except segment_service.NotYourAssignment as exc:
+            if is_admin(self.request.user):
+                raise PermissionDenied(str(exc)) from None
+            raise NotFound("No Segment matches the given query.") from None
+
     def partial_update(self, request, client_uuid=None):
-        segment = self.get_object()
-        self._writable(segment.assignment)
         data = SegmentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         if "version" not in fields:
             return Response({"detail": "version is required (optimistic concurrency)"}, 400)
         try:
-            result = segment_service.update_segment(
-                segment,
-                request.user,
+            result = self._locked_write(
+                segment_service.update_segment,
+                client_uuid,
                 version=fields["version"],
                 start_frame=fields.get("start_frame"),
                 end_frame=fields.get("end_frame"),
@@ -99,14 +105,14 @@ class SegmentViewSet(viewsets.ModelViewSet):
         return self.partial_update(request, *args, **kwargs)
 
     def destroy(self, request, client_uuid=None):
-        segment = self.get_object()
-        self._writable(segment.assignment)
         try:
             version = int(request.query_params.get("version", ""))
         except ValueError:
             return Response({"detail": "version is required (optimistic concurrency)"}, 400)
         try:
-            segment = segment_service.delete_segment(segment, request.user, version=version)
+            segment = self._locked_write(
+                segment_service.delete_segment, client_uuid, version=version
+            )
         except segment_service.SegmentRuleError as exc:
             return _rule_error(exc)
         except segment_service.VersionConflict as exc:
