@@ -231,7 +231,8 @@ function privacyRows(clip) {
   const p = clip.privacy || {};
   if (typeof p.passed !== "boolean") return [];
   const settings = p.blur_settings && typeof p.blur_settings === "object"
-    ? Object.entries(p.blur_settings).map(([k, v]) => `${k}=${v}`).join(", ")
+    // Sorted: PostgreSQL's jsonb does not keep the keys' order, SQLite does.
+    ? Object.entries(p.blur_settings).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(", ")
     : null;
   const frames = Array.isArray(p.redetected_frames) && p.redetected_frames.length
     ? ` (frames ${p.redetected_frames.slice(0, 10).join(", ")}${p.redetected_frames.length > 10 ? ", …" : ""})`
