@@ -333,3 +333,26 @@ def test_shortcuts_are_configurable_and_submit_needs_a_finished_video(
     ws.assignment.refresh_from_db()
     assert ws.assignment.state == "in_progress"
     assert server_segments(ws.assignment) == [(1, 11, 1)]
+
+
+def test_split_undo_redo_and_delete_reach_the_server(live_server, ui_page, media_root):
+    ws = make_workspace(live_server, media_root)
+    page = ui_page
+    login(page, live_server.url, "ann")
+    page.goto(ws.url)
+    wait_ready(page)
+    mark(page, 20, 60, "5")
+    go_to(page, 41)
+    page.keyboard.press("Control+b")  # split the selected segment at the playhead
+    wait_saved(page)
+    assert server_segments(ws.assignment) == [(20, 40, 5), (41, 60, 5)] == screen_segments(page)
+    page.keyboard.press("Control+z")
+    wait_saved(page)
+    assert server_segments(ws.assignment) == [(20, 60, 5)] == screen_segments(page)
+    page.keyboard.press("Control+y")
+    wait_saved(page)
+    assert server_segments(ws.assignment) == [(20, 40, 5), (41, 60, 5)] == screen_segments(page)
+    page.keyboard.press("Delete")  # the second half is selected after the split
+    wait_saved(page)
+    assert server_segments(ws.assignment) == [(20, 40, 5)] == screen_segments(page)
+    assert not page.js_errors

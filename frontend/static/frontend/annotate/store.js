@@ -54,6 +54,7 @@ export class SegmentStore extends EventTarget {
     this.undoStack = [];
     this.redoStack = [];
     this.clock = 0;
+    this.tombstones = new Set(); // uuids deleted on the server: a revived segment needs a new one
   }
 
   changed(reason, uuid = null) {
@@ -166,7 +167,8 @@ export class SegmentStore extends EventTarget {
   /** Set `uuid` to `fields` (null = deleted); returns the uuid now holding it. */
   write(uuid, fields) {
     let rec = this.records.get(uuid);
-    if (fields && rec && rec.deleted && rec.server && rec.server.deleted) {
+    const gone = rec ? rec.deleted && rec.server && rec.server.deleted : this.tombstones.has(uuid);
+    if (fields && gone) {
       // A deleted segment stays deleted on the server: bring it back as a new one.
       const fresh = newUuid();
       this.renameInHistory(uuid, fresh);
@@ -232,19 +234,21 @@ export class SegmentStore extends EventTarget {
   }
 
   undo() {
-    return this.replay(this.undoStack, this.redoStack, "before", "after");
+    return this.replay(this.undoStack, this.redoStack, "before");
   }
 
   redo() {
-    return this.replay(this.redoStack, this.undoStack, "after", "before");
+    return this.replay(this.redoStack, this.undoStack, "after");
   }
 
-  replay(from, to, use, other) {
+  /** Apply the newest entry of `from` (each op's `use` side: "before" undoes, "after" redoes). */
+  replay(from, to, use) {
     const entry = from.pop();
     if (!entry) return null;
     let last = null;
     try {
-      for (const op of [...entry].reverse()) {
+      // Undo walks the entry's ops backwards, redo forwards (a split is an update then a create).
+      for (const op of use === "before" ? [...entry].reverse() : entry) {
         if (op[use]) this.validate(op[use], op.uuid);
         op.uuid = this.write(op.uuid, op[use]);
         last = op.uuid;
@@ -254,7 +258,6 @@ export class SegmentStore extends EventTarget {
       throw err;
     }
     to.push(entry);
-    void other;
     this.changed("edit", last);
     return last;
   }
@@ -268,7 +271,10 @@ export class SegmentStore extends EventTarget {
     rec.warnings = warnings;
     rec.error = "";
     rec.rejected = null;
-    if (rec.server.deleted && rec.deleted) this.records.delete(uuid);
+    if (rec.server.deleted && rec.deleted) {
+      this.records.delete(uuid);
+      this.tombstones.add(uuid);
+    }
     this.changed("saved", uuid);
   }
 
@@ -296,7 +302,10 @@ export class SegmentStore extends EventTarget {
     if (!keepMine) {
       rec.server = theirs;
       Object.assign(rec, snapshot(theirs), { deleted: theirs.deleted, error: "", rejected: null });
-      if (theirs.deleted) this.records.delete(uuid);
+      if (theirs.deleted) {
+        this.records.delete(uuid);
+        this.tombstones.add(uuid);
+      }
       this.changed("resolved", uuid);
       return uuid;
     }
