@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from annotator.models import Clip
+from annotator.release.writer import sha256_file
 
 from . import media
 from .cut import cut_clip
@@ -108,8 +109,9 @@ def privacy(ctx: JobContext) -> dict:
     Clip.objects.filter(pk=clip.pk).update(privacy=report)
     if not check.passed:
         raise JobInputError("privacy check failed: " + "; ".join(check.problems), code="privacy")
+    digest = sha256_file(temp)
     relative = ctx.publish(temp, f"clips/{clip.project_id}/{clip.pk}.mp4")
-    Clip.objects.filter(pk=clip.pk).update(clip_file=relative)
+    Clip.objects.filter(pk=clip.pk).update(clip_file=relative, clip_sha256=digest)
     shutil.rmtree(_path(work_dir(clip)), ignore_errors=True)
     _next(POSES, ctx)
     return {"clip": clip.pk, "detections": blur.detections, "redetections": check.redetections}
@@ -148,9 +150,11 @@ def poses(ctx: JobContext) -> dict:
     )
     temp = ctx.temp_path("poses.npz")
     save_poses(result, temp)
+    digest = sha256_file(temp)
     relative = ctx.publish(temp, f"poses/{clip.project_id}/{clip.pk}.npz")
     Clip.objects.filter(pk=clip.pk).update(
-        pose_file=relative, pose_layout=result.layout, status=Clip.Status.PROCESSED,
+        pose_file=relative, pose_sha256=digest, pose_layout=result.layout,
+        status=Clip.Status.PROCESSED,
         processed_at=timezone.now(), error="",
     )
     found = sum(1 for row in result.keypoints if row[:, 2].any())

@@ -18,6 +18,7 @@ import numpy as np
 from django.conf import settings
 
 from annotator.models import Clip, Video
+from annotator.release.writer import sha256_file
 
 from .openpose import OpenPoseSkeletons
 from .poses import PoseResult, save_poses
@@ -45,7 +46,7 @@ def _same_file(path: Path, keypoints: np.ndarray, layout: str) -> bool:
         return False
 
 
-def _write_atomically(path: Path, keypoints: np.ndarray, layout: str) -> None:
+def _write_atomically(path: Path, keypoints: np.ndarray, layout: str) -> str:
     # Temp file in the same folder, synced, then renamed: a crash leaves the old file or the new
     # one, never half of one where a Clip row points.
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,9 @@ def _write_atomically(path: Path, keypoints: np.ndarray, layout: str) -> None:
         save_poses(PoseResult(keypoints=keypoints, layout=layout, people_per_frame=people), temp)
         with open(temp, "rb") as fh:
             os.fsync(fh.fileno())
+        digest = sha256_file(temp)
         os.replace(temp, path)
+        return digest
     finally:
         temp.unlink(missing_ok=True)
 
@@ -84,11 +87,14 @@ def import_video_poses(
             and clip.provenance == provenance
             and _same_file(target, keypoints, skeletons.layout)
         ):
+            if not clip.pose_sha256:
+                Clip.objects.filter(pk=clip.pk).update(pose_sha256=sha256_file(target))
             report.unchanged.append(clip)
             continue
-        _write_atomically(target, keypoints, skeletons.layout)
+        digest = _write_atomically(target, keypoints, skeletons.layout)
         Clip.objects.filter(pk=clip.pk).update(
-            pose_file=relative, pose_layout=skeletons.layout, provenance=provenance
+            pose_file=relative, pose_sha256=digest, pose_layout=skeletons.layout,
+            provenance=provenance,
         )
         report.written.append(clip)
     return report

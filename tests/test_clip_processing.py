@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import shutil
 import time
 
@@ -72,6 +74,10 @@ def test_agreed_clips_are_cut_blurred_verified_and_posed(
         poses = np.load(media_root / clip.pose_file)
         assert poses["keypoints"].shape == (info.num_frames, 17, 3)
         assert clip.pose_layout == "coco17"
+        # Recorded as written, so a release's manifest need not read the files again.
+        assert clip.clip_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert clip.pose_sha256 == hashlib.sha256((media_root / clip.pose_file).read_bytes()
+                                                  ).hexdigest()  # fmt: skip
     assert not (media_root / "work" / "clips").exists() or not any(
         (media_root / "work" / "clips").rglob("*.mp4")
     ), "no unblurred cut is left behind"

@@ -8,6 +8,8 @@ commands end to end: the 56 clips of video 298 from the real label table, and th
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 from io import StringIO
 from pathlib import Path
@@ -194,6 +196,8 @@ def test_import_clips_and_poses_of_video_298(reference, skeletons, media_root, m
             kp = data["keypoints"]
         assert kp.shape == (clip.end_frame - clip.start_frame + 1, 137, 3)
         assert kp.dtype == np.float32
+        digest = hashlib.sha256((media_root / clip.pose_file).read_bytes()).hexdigest()
+        assert clip.pose_sha256 == digest
         np.testing.assert_array_equal(
             kp, skeletons.keypoints[clip.start_frame : clip.end_frame + 1]
         )

@@ -118,6 +118,10 @@ class Clip(models.Model):
     clip_file = models.CharField(max_length=500, blank=True, help_text="Blurred, no audio")
     pose_file = models.CharField(max_length=500, blank=True)
     pose_layout = models.CharField(max_length=50, blank=True)
+    # sha256 of clip_file / pose_file, taken when the file was made: a release's manifest uses
+    # it instead of reading every file again (the release is validated after it is written).
+    clip_sha256 = models.CharField(max_length=64, blank=True)
+    pose_sha256 = models.CharField(max_length=64, blank=True)
     privacy = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
