@@ -91,7 +91,8 @@ def test_export_twice_is_byte_identical_and_valid(project, tmp_path):
     assert _tree(a.written.folder) == _tree(b.written.folder)
     # Resume: a run interrupted after copying (its partial folder left behind) reuses every
     # copied clip and pose file, and ends with the same bytes.
-    a.written.folder.rename(tmp_path / "a" / ".studio-1.0.partial")
+    (tmp_path / "a" / ".studio-1.0.partial").mkdir()
+    a.written.folder.rename(tmp_path / "a" / ".studio-1.0.partial" / "studio-1.0")
     a.written.tar.unlink()
     c = release_service.export(project, tmp_path / "a", "studio", "1.0", splits=splits)
     assert c.written.reused == 12 and c.written.copied == 0
@@ -114,6 +115,25 @@ def test_export_twice_is_byte_identical_and_valid(project, tmp_path):
     assert {len(cross["train"]["subject_ids"]), len(cross["test"]["subject_ids"])} == {1}
     readme = (folder / "README.md").read_text()
     assert "clips: 6" in readme and "centerface" in readme
+
+
+def test_recorded_digests_are_used_and_a_stale_one_is_caught(project, tmp_path, media_root):
+    """The manifest takes each file's sha256 as the pipeline recorded it (the files are not
+    read again); a recorded digest that no longer matches its file fails the validation."""
+    clips = list(Clip.objects.filter(project=project).order_by("pk"))
+    for clip in clips:
+        Clip.objects.filter(pk=clip.pk).update(
+            clip_sha256=hashlib.sha256((media_root / clip.clip_file).read_bytes()).hexdigest(),
+            pose_sha256=hashlib.sha256((media_root / clip.pose_file).read_bytes()).hexdigest())
+    good = release_service.export(project, tmp_path / "good", "studio", "1.0")
+    assert good.problems == []
+    stale = clips[2]
+    Clip.objects.filter(pk=stale.pk).update(pose_sha256="0" * 64)
+    bad = release_service.export(project, tmp_path / "bad", "studio", "1.0")
+    listed = {f["path"]: f["sha256"] for f in bad.written.manifest["files"]}
+    assert "0" * 64 in listed.values()  # taken as recorded, not recomputed
+    wrong = [p for p in bad.problems if "sha256" in p]
+    assert len(wrong) == 1 and wrong[0].startswith("poses/"), bad.problems
 
 
 def test_the_mtime_is_the_project_state_not_now(project, tmp_path, monkeypatch):

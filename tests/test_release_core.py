@@ -292,7 +292,7 @@ def test_release_with_clips_deterministic_resumable_and_tamper_checks(tmp_path, 
     assert validate_release(a.folder) == []
 
     # Resume: an interrupted run left a partial folder with one good and one broken copy.
-    work = tmp_path / "r" / ".demo-1.0.partial"
+    work = tmp_path / "r" / ".demo-1.0.partial" / "demo-1.0"
     (work / "clips").mkdir(parents=True)
     shutil.copy(clips["0001_0"], work / "clips" / "0001_0.mp4")
     (work / "clips" / "0001_1.mp4").write_bytes(b"half")

@@ -2,8 +2,9 @@
 datasheet. No Django import anywhere in this package: the export command and the API turn the
 project's models into plain rows and call these functions."""
 
+from .chart import class_distribution_png
 from .clip_ids import assign_clip_ids, clip_id, clip_order_key
-from .datasheet import ReleaseSpec, class_distribution, class_distribution_png, render_datasheet
+from .datasheet import ReleaseSpec, class_distribution, render_datasheet
 from .splits import (
     ClassPresence,
     CrossSubjectSplit,

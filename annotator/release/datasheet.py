@@ -1,27 +1,21 @@
-"""The release's plain description (:class:`ReleaseSpec`), its datasheet and class chart.
+"""The release's plain description (:class:`ReleaseSpec`), its datasheet and class counts.
 
 Pure (no Django). :func:`render_datasheet` writes the ``README.md`` of a release from the same
-plain data the writer serialises, so the numbers in the text are the numbers in the files.
-:func:`class_distribution_png` draws one bar per category in its group's colour
-(:data:`annotator.taxonomy.GROUP_COLOURS`) with matplotlib's Agg canvas (no pyplot, no global
-backend) and no PNG text chunks, so the bytes depend only on the data and matplotlib's version.
+plain data the writer serialises, so the numbers in the text are the numbers in the files. The
+chart drawn from :func:`class_distribution` lives in :mod:`.chart`.
 """
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.taxonomy import lane_colour
-
 __all__ = [
     "ClassRow",
     "ReleaseSpec",
     "class_distribution",
-    "class_distribution_png",
     "render_datasheet",
     "split_json",
 ]
@@ -117,37 +111,6 @@ def class_distribution(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str,
         rows.append(ClassRow(-1, code, "", "", total[code], per_side["train"][code],
                              per_side["test"][code]))
     return rows
-
-
-def class_distribution_png(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str, Any]],
-                           dpi: int = 100) -> bytes:
-    """A bar chart of clips per category, bars coloured by group, as deterministic PNG bytes."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
-    rows = [r for r in class_distribution(taxonomy, clips) if r.label >= 0]
-    groups = [str(g) for g in taxonomy.get("groups", [])]
-    for r in rows:
-        if r.group not in groups:
-            groups.append(r.group)
-    colour = {g: lane_colour(g, i) for i, g in enumerate(groups)}
-    fig = Figure(figsize=(max(6.0, 0.3 * len(rows) + 2), 4.0), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ax.bar(range(len(rows)), [r.clips for r in rows], color=[colour[r.group] for r in rows])
-    ax.set_xticks(range(len(rows)), [f"C{r.label + 1}" for r in rows], rotation=90, fontsize=7)
-    ax.set_ylabel("clips")
-    ax.set_title("Clips per category")
-    used = [g for g in groups if any(r.group == g for r in rows)]
-    if used:
-        ax.legend(handles=[Patch(color=colour[g], label=g) for g in used], fontsize=7)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    # No tEXt chunks (matplotlib writes "Software: matplotlib version…" by default): the bytes
-    # then depend on the pixels only.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
 
 
 def _fmt(value: Any) -> str:

@@ -1,21 +1,13 @@
 """Write a release folder (design §10) and its ``.tar``, byte-identical for the same input.
 
-Pure (no Django). Determinism choices:
-
-- CSV: fixed column order (extra keys in the input rows are dropped, never written — that is how
-  names and file names stay out), ``csv.QUOTE_MINIMAL``, ``\\n`` line endings, UTF-8; ints as
-  ``str(int)``, floats as ``repr(float)``, ``None`` as empty, booleans as ``true``/``false``.
-- JSON: ``sort_keys=True``, ``indent=2``, ``ensure_ascii=False``, no NaN, trailing newline.
-- The chart PNG has no text chunks (see :mod:`.datasheet`).
-- Files are written into ``.<name>-<version>.partial/`` next to the final folder; each file is
-  written to a temporary name and renamed, and a rerun (resume) keeps copied clips/poses whose
-  size and sha256 already match their source. Files left there that the release does not hold
-  are removed. The folder is renamed into place at the end (an older folder of the same name is
-  replaced).
-- The tar: entries sorted by path, directories first within their parent's order, mtime =
-  ``mtime`` (0 unless the caller passes e.g. ``SOURCE_DATE_EPOCH``), uid/gid 0, empty
-  uname/gname, mode 0o755 for directories and 0o644 for files, PAX format (extended headers
-  only appear for over-long names). ``<folder>.tar.sha256`` is ``sha256sum``'s format.
+Pure (no Django). The text files' formats are fixed in :mod:`.serialise`, the tar's in
+:mod:`.tarball`. Files are written into ``.<name>-<version>.partial/`` next to the final
+folder, each text file under a temporary name then renamed; clip and pose files are hard links
+to their sources where the filesystem allows (no bytes copied: the pipeline replaces its
+outputs by rename, so a release's link never changes under it), else copies. A rerun (resume)
+keeps files whose size and sha256 already match their source and removes what the release does
+not hold. The folder is renamed into place at the end (an older folder of the same name is
+replaced), then tarred.
 """
 
 from __future__ import annotations
@@ -23,23 +15,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import os
 import shutil
-import tarfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .chart import class_distribution_png
 from .clip_ids import assign_clip_ids
-from .datasheet import (
-    ReleaseSpec,
-    class_distribution,
-    class_distribution_png,
-    render_datasheet,
-    split_json,
-)
+from .datasheet import ReleaseSpec, class_distribution, render_datasheet, split_json
+from .serialise import cell, csv_bytes, json_bytes
+from .tarball import ReleaseTar, order_entries, write_tar
 
 __all__ = [
     "CLIP_COLUMNS",
@@ -68,36 +55,13 @@ _CHUNK = 1 << 20
 Progress = Callable[[int, int], None]
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """A CSV with exactly ``columns`` (a row missing one raises ``KeyError``)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(columns)
-    for row in rows:
-        w.writerow([_cell(row[c]) for c in columns])
-    return buf.getvalue().encode("utf-8")
-
-
-def json_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-            + "\n").encode("utf-8")  # fmt: skip
-
-
-def sha256_file(path: Path) -> str:
+def sha256_file(path: str | Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
+    with open(path, "rb", buffering=0) as f:
+        buf = bytearray(_CHUNK)
+        view = memoryview(buf)
+        while n := f.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()
 
 
@@ -107,7 +71,7 @@ class WrittenRelease:
     tar: Path
     tar_sha256: str
     manifest: Mapping[str, Any]
-    copied: int  # clip/pose files copied this run
+    copied: int  # clip/pose files linked or copied this run
     reused: int  # clip/pose files already present with the right sha256 (resume)
 
 
@@ -118,34 +82,31 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _copy_atomic(src: Path, dst: Path) -> None:
-    """Put ``src`` at ``dst``: a hard link when both are on one filesystem (no bytes copied; the
-    pipeline replaces its outputs by rename, so the release's link never changes under it),
-    else a copy. Either way the name appears only when complete."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        with open(src, "rb") as fi, open(tmp, "wb") as fo:
-            shutil.copyfileobj(fi, fo, _CHUNK)
+def _copy_atomic(src: str, dst: str) -> None:
+    """Copy ``src`` to ``dst`` under a temporary name, then rename: the name appears only when
+    complete."""
+    tmp = dst + ".tmp"
+    with open(src, "rb") as fi, open(tmp, "wb") as fo:
+        shutil.copyfileobj(fi, fo, _CHUNK)
     os.replace(tmp, dst)
 
 
-class _HashingWriter:
-    """A file wrapper that hashes what is written, so the tar is hashed as it is made."""
-
-    def __init__(self, f):
-        self.f, self.hash, self.pos = f, hashlib.sha256(), 0
-
-    def write(self, data) -> int:
-        self.hash.update(data)
-        self.pos += len(data)
-        return self.f.write(data)
-
-    def tell(self) -> int:
-        return self.pos
+def _place(src: str, dst: str, src_sha: str) -> bool:
+    """Put ``src`` at ``dst`` (a new name in the private work folder, so a link appears
+    whole); returns False when ``dst`` already held the same content (resume)."""
+    try:
+        os.link(src, dst)
+        return True
+    except FileExistsError:
+        if os.path.samefile(src, dst) or (
+            os.stat(dst).st_size == os.stat(src).st_size and sha256_file(dst) == src_sha
+        ):
+            return False
+        os.unlink(dst)
+        return _place(src, dst, src_sha)
+    except OSError:  # another filesystem, or links not allowed: copy
+        _copy_atomic(src, dst)
+        return True
 
 
 def _sorted_rows(rows: Sequence[Mapping[str, Any]], key: str) -> list[Mapping[str, Any]]:
@@ -182,87 +143,21 @@ def _r_matrix_csv(reliability: Mapping[str, Any] | None) -> bytes | None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["labeler", *labelers])
     for name, row in zip(labelers, reliability.get("r_matrix", []), strict=False):
-        w.writerow([name, *[_cell(v) for v in row]])
+        w.writerow([name, *[cell(v) for v in row]])
     return buf.getvalue().encode("utf-8")
 
 
-def write_tar(folder: Path, tar_path: Path, mtime: int = 0) -> str:
-    """Tar ``folder`` (as its own top-level directory) deterministically; returns its sha256."""
-    folder = Path(folder)
-    entries: list[tuple[str, Path]] = [(folder.name, folder)]
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        rel = Path(dirpath).relative_to(folder.parent)
-        for d in dirnames:
-            entries.append(((rel / d).as_posix(), Path(dirpath) / d))
-        for f in sorted(filenames):
-            entries.append(((rel / f).as_posix(), Path(dirpath) / f))
-    entries.sort(key=lambda e: e[0])
-    tmp = tar_path.with_name(tar_path.name + ".tmp")
-    with open(tmp, "wb") as raw:
-        out = _HashingWriter(raw)
-        _tar_entries(out, entries, mtime)
-    os.replace(tmp, tar_path)
-    digest = out.hash.hexdigest()
-    _write_atomic(tar_path.with_name(tar_path.name + ".sha256"),
-                  f"{digest}  {tar_path.name}\n".encode())
-    return digest
-
-
-def _tar_entries(out: _HashingWriter, entries: list[tuple[str, Path]], mtime: int) -> None:
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, path in entries:
-            info = tarfile.TarInfo(name)
-            info.mtime, info.uid, info.gid, info.uname, info.gname = mtime, 0, 0, "", ""
-            if path.is_dir():
-                info.type, info.mode = tarfile.DIRTYPE, 0o755
-                tar.addfile(info)
-            else:
-                info.size, info.mode = path.stat().st_size, 0o644
-                with open(path, "rb") as f:
-                    tar.addfile(info, f)
-
-
-def write_release(
-    spec: ReleaseSpec,
-    out_dir: str | Path,
-    *,
-    clip_files: Mapping[str, str | Path] | None = None,
-    pose_files: Mapping[str, str | Path] | None = None,
-    datasheet: str | None = None,
-    chart_png: bytes | None = None,
-    mtime: int = 0,
-    progress: Progress | None = None,
-) -> WrittenRelease:
-    """Write ``<out_dir>/<name>-<version>/`` and ``<name>-<version>.tar`` (+ ``.sha256``).
-
-    ``clip_files`` / ``pose_files`` map a clip id to its source mp4 / npz; a clip without an
-    entry gets no file (a labels-only release passes no clips, ``spec.labels_only=True``).
-    ``datasheet`` defaults to :func:`render_datasheet`, ``chart_png`` to
-    :func:`class_distribution_png`. ``progress(done, total)`` is called after each file.
-    """
-    out_dir = Path(out_dir)
-    clip_files = dict(clip_files or {})
-    pose_files = dict(pose_files or {})
-    if spec.labels_only and clip_files:
-        raise ValueError("a labels-only release holds no clip files")
-    clips = _clip_rows(spec.clips)
-    clip_ids = [str(c["clip_id"]) for c in clips]
-    if len(set(clip_ids)) != len(clip_ids):
-        raise ValueError("duplicate clip ids")
-    unknown = sorted((set(clip_files) | set(pose_files)) - set(clip_ids))
-    if unknown:
-        raise ValueError(f"files given for unknown clip ids: {', '.join(unknown[:5])}")
-
+def _texts(spec: ReleaseSpec, clips: list[dict[str, Any]], datasheet: str | None,
+           chart_png: bytes | None) -> dict[str, bytes]:
+    """Every generated file of the release but the manifest, by its path in the folder."""
     cross = split_json(spec.cross_subject)
-    emotion = split_json(spec.emotion)
     texts: dict[str, bytes] = {
         "taxonomy.json": json_bytes(dict(spec.taxonomy)),
         "subjects.csv": csv_bytes(SUBJECT_COLUMNS, _sorted_rows(spec.subjects, "subject_id")),
         "videos.csv": csv_bytes(VIDEO_COLUMNS, _sorted_rows(spec.videos, "video_id")),
         "clips.csv": csv_bytes(CLIP_COLUMNS, clips),
         "splits/cross_subject.json": json_bytes(cross),
-        "splits/emotion.json": json_bytes(emotion),
+        "splits/emotion.json": json_bytes(split_json(spec.emotion)),
         "skeleton.json": json_bytes({"layouts": dict(spec.skeleton)}),
     }
     dist = class_distribution(spec.taxonomy, clips, cross)
@@ -282,50 +177,12 @@ def write_release(
                                  if k != "theta"}})  # fmt: skip
     texts["README.md"] = (datasheet if datasheet is not None
                           else render_datasheet(spec)).encode("utf-8")  # fmt: skip
+    return texts
 
-    copies: dict[str, Path] = {}
-    for cid in clip_ids:
-        if cid in clip_files:
-            copies[f"clips/{cid}.mp4"] = Path(clip_files[cid])
-        if cid in pose_files:
-            copies[f"poses/{cid}.npz"] = Path(pose_files[cid])
 
-    final = out_dir / spec.folder_name
-    work = out_dir / f".{spec.folder_name}.partial"
-    work.mkdir(parents=True, exist_ok=True)
-    total = len(texts) + len(copies) + 2
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total)
-
-    entries: dict[str, tuple[int, str]] = {}
-    for rel, data in sorted(texts.items()):
-        _write_atomic(work / rel, data)
-        entries[rel] = (len(data), hashlib.sha256(data).hexdigest())
-        tick()
-    copied = reused = 0
-    for rel, src in sorted(copies.items()):
-        dst = work / rel
-        src_size = src.stat().st_size
-        src_sha = sha256_file(src)
-        # Resuming: a link to the source is the source; a copy is checked byte for byte.
-        same = dst.is_file() and (
-            os.path.samefile(src, dst)
-            or (dst.stat().st_size == src_size and sha256_file(dst) == src_sha)
-        )
-        if not same:
-            _copy_atomic(src, dst)
-            copied += 1
-        else:
-            reused += 1
-        entries[rel] = (src_size, src_sha)
-        tick()
-
-    manifest = {
+def _manifest(spec: ReleaseSpec, n_clips: int, entries: Mapping[str, tuple[int, str]]
+              ) -> dict[str, Any]:  # fmt: skip
+    return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": spec.name,
@@ -335,25 +192,140 @@ def write_release(
         "theta": spec.theta,
         "labels_only": spec.labels_only,
         "counts": {"videos": len(spec.videos), "subjects": len(spec.subjects),
-                   "clips": len(clips), "clip_files": sum(r.startswith("clips/") for r in copies),
-                   "pose_files": sum(r.startswith("poses/") for r in copies)},
+                   "clips": n_clips,
+                   "clip_files": sum(r.startswith("clips/") for r in entries),
+                   "pose_files": sum(r.startswith("poses/") for r in entries)},
         "files": [{"path": rel, "size": size, "sha256": sha}
                   for rel, (size, sha) in sorted(entries.items())],
     }  # fmt: skip
-    _write_atomic(work / "manifest.json", json_bytes(manifest))
-    tick()
 
-    # Anything else in the work folder (a stale file from an older run, a .tmp) goes.
-    keep = set(entries) | {"manifest.json"}
+
+def _remove_strays(work: Path, keep: set[str]) -> None:
+    """Remove from a resumed work folder what this release does not hold (a file from an
+    older run, a ``.tmp``), then empty directories."""
     for path in sorted(work.rglob("*"), reverse=True):
-        rel = path.relative_to(work).as_posix()
         if path.is_dir():
             if not any(path.iterdir()):
                 path.rmdir()
-        elif rel not in keep:
+        elif path.relative_to(work).as_posix() not in keep:
             path.unlink()
-    for path in [work, *work.rglob("*")]:
-        os.utime(path, (mtime, mtime))
+
+
+def _link_bulk(tar: ReleaseTar, bulk: list[str], copies: Mapping[str, str],
+               known: Mapping[str, str], work: Path, tick: Callable[[], None]
+               ) -> tuple[dict[str, tuple[int, str]], int, int]:  # fmt: skip
+    """Put every clip and pose file in place and hand it to ``tar`` in batches as it lands;
+    returns the manifest entries (size, sha256) and how many files were placed / reused."""
+    entries: dict[str, tuple[int, str]] = {}
+    copied = reused = 0
+    root = str(work) + os.sep
+    batch: list[str] = []
+    for rel in bulk:
+        src = copies.get(rel)
+        if src is not None:
+            src_sha = known.get(src) or sha256_file(src)
+            if _place(src, root + rel, src_sha):
+                copied += 1
+            else:
+                reused += 1
+            entries[rel] = (os.stat(src).st_size, src_sha)
+            tick()
+        batch.append(rel)
+        if len(batch) >= 64:
+            tar.add(batch)
+            batch = []
+    tar.add(batch)
+    return entries, copied, reused
+
+
+def write_release(
+    spec: ReleaseSpec,
+    out_dir: str | Path,
+    *,
+    clip_files: Mapping[str, str | Path] | None = None,
+    pose_files: Mapping[str, str | Path] | None = None,
+    source_sha256: Mapping[str, str] | None = None,
+    datasheet: str | None = None,
+    chart_png: bytes | None = None,
+    mtime: int = 0,
+    progress: Progress | None = None,
+) -> WrittenRelease:
+    """Write ``<out_dir>/<name>-<version>/`` and ``<name>-<version>.tar`` (+ ``.sha256``).
+
+    ``clip_files`` / ``pose_files`` map a clip id to its source mp4 / npz; a clip without an
+    entry gets no file (a labels-only release passes no clips, ``spec.labels_only=True``).
+    ``source_sha256`` maps a source path (``str`` of the path given) to the sha256 recorded
+    for it when it was made; the manifest takes it as is (:func:`.validate_release` re-checks
+    every file), and a source without one is hashed here. ``datasheet`` defaults to
+    :func:`render_datasheet`, ``chart_png`` to :func:`class_distribution_png`.
+    ``progress(done, total)`` is called as files are written.
+    """
+    out_dir = Path(out_dir)
+    clip_files = dict(clip_files or {})
+    pose_files = dict(pose_files or {})
+    known = dict(source_sha256 or {})
+    if spec.labels_only and clip_files:
+        raise ValueError("a labels-only release holds no clip files")
+    clips = _clip_rows(spec.clips)
+    clip_ids = [str(c["clip_id"]) for c in clips]
+    if len(set(clip_ids)) != len(clip_ids):
+        raise ValueError("duplicate clip ids")
+    unknown = sorted((set(clip_files) | set(pose_files)) - set(clip_ids))
+    if unknown:
+        raise ValueError(f"files given for unknown clip ids: {', '.join(unknown[:5])}")
+
+    copies: dict[str, str] = {}  # path in the release -> source
+    for folder, files, ext in (("clips", clip_files, "mp4"), ("poses", pose_files, "npz")):
+        copies.update((f"{folder}/{cid}.{ext}", str(files[cid])) for cid in clip_ids
+                      if cid in files)  # fmt: skip
+    bulk, _ = order_entries(copies)
+
+    final = out_dir / spec.folder_name
+    # The folder is built under its final name inside a hidden staging folder: the tar reads
+    # it there under the name it will have.
+    staging = out_dir / f".{spec.folder_name}.partial"
+    work = staging / spec.folder_name
+    resumed = work.exists()
+    work.mkdir(parents=True, exist_ok=True)
+    for sub in sorted({rel.rpartition("/")[0] for rel in copies}):
+        (work / sub).mkdir(parents=True, exist_ok=True)
+    total = len(copies) + 2
+    step = max(1, total // 100)  # about a hundred progress calls, however many files
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress and (done % step == 0 or done == total):
+            progress(done, total)
+
+    # The bulk goes into the tar as it is linked into place: tar runs beside the rest.
+    tar = ReleaseTar(out_dir / f"{spec.folder_name}.tar", work, mtime)
+    try:
+        entries, copied, reused = _link_bulk(tar, bulk, copies, known, work, tick)
+
+        # The text files are made while tar works through the bulk.
+        texts = _texts(spec, clips, datasheet, chart_png)
+        _, rest = order_entries([*texts, *copies, "manifest.json"])
+        for rel, data in sorted(texts.items()):
+            _write_atomic(work / rel, data)
+            entries[rel] = (len(data), hashlib.sha256(data).hexdigest())
+        manifest = _manifest(spec, len(clips), entries)
+        _write_atomic(work / "manifest.json", json_bytes(manifest))
+        tick()
+        if resumed:
+            _remove_strays(work, set(entries) | {"manifest.json"})
+        # Only generated files and folders get the release's mtime: clip and pose files are links
+        # to the pipeline's outputs, and the tar records ``mtime`` for every entry anyway.
+        for rel in ["manifest.json", *texts, *(r for r in rest if r and not (work / r).is_file())]:
+            os.utime(work / rel, (mtime, mtime))
+        os.utime(work, (mtime, mtime))
+        tar.add(rest)
+        digest = tar.finish()
+        tick()
+    except BaseException:
+        tar.abort()  # no tar process left running, no half archive
+        raise
 
     if final.exists():
         old = out_dir / f".{spec.folder_name}.old"
@@ -364,7 +336,5 @@ def write_release(
         shutil.rmtree(old)
     else:
         os.replace(work, final)
-    tar_path = out_dir / f"{spec.folder_name}.tar"
-    digest = write_tar(final, tar_path, mtime)
-    tick()
-    return WrittenRelease(final, tar_path, digest, manifest, copied, reused)
+    shutil.rmtree(staging, ignore_errors=True)
+    return WrittenRelease(final, tar.tar_path, digest, manifest, copied, reused)

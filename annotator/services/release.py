@@ -429,6 +429,17 @@ class Exported:
     problems: list[str]
 
 
+def _recorded_sha256(clips: Sequence[Clip]) -> dict[str, str]:
+    """Each clip and pose file's sha256 as recorded when the pipeline wrote it, by path."""
+    media = Path(settings.MEDIA_ROOT)
+    known = {}
+    for c in clips:
+        for rel, digest in ((c.clip_file, c.clip_sha256), (c.pose_file, c.pose_sha256)):
+            if rel and digest:
+                known[str(media / rel)] = digest
+    return known
+
+
 def export(project: Project, out_dir: str | Path, name: str, version: str, *,
            splits: SplitOptions | None = None, licence: str = "", clip_pks=None,
            mtime: int | None = None, validate: bool = True,
@@ -439,6 +450,7 @@ def export(project: Project, out_dir: str | Path, name: str, version: str, *,
     spec, clip_files, pose_files = build_spec(project, name, version, eligible=eligible,
                                               splits=splits, licence=licence, mtime=mtime)
     written = write_release(spec, out_dir, clip_files=clip_files, pose_files=pose_files,
+                            source_sha256=_recorded_sha256(eligible.clips),
                             mtime=int(spec.config["source_date_epoch"]), progress=progress)
     problems = [str(p) for p in validate_release(written.folder)] if validate else []
     return Exported(written, spec, eligible, problems)
