@@ -9,7 +9,6 @@ commands end to end: the 56 clips of video 298 from the real label table, and th
 from __future__ import annotations
 
 import hashlib
-
 import json
 from io import StringIO
 from pathlib import Path
