@@ -208,3 +208,33 @@ def test_a_created_segment_reads_back_exactly_as_answered(labeler_client):
     # The same uuid again is the same segment, answered 200 with the stored row.
     again = _post(client, assignment, client_uuid=str(uid), category_code=5)
     assert again.status_code == 200 and again.json()["created_at"] == answer["created_at"]
+
+
+@pytest.mark.django_db
+def test_an_edit_and_a_delete_read_back_exactly_as_answered(labeler_client):
+    """Updates and deletes also write their rows with SQL of their own: the stored row and
+    each history entry match the answers."""
+    from annotator.models import Segment
+    from api.serializers import SegmentSerializer
+
+    client, assignment = labeler_client
+    uid = uuid.uuid4()
+    made = _post(client, assignment, client_uuid=str(uid)).json()
+    edited = client.patch(f"/api/segments/{uid}/", {"version": 1, "end_frame": 25,
+                                                    "category_code": 7}, format="json").json()
+    segment = Segment.objects.select_related("category").get(client_uuid=uid)
+    assert SegmentSerializer(segment).data == {k: v for k, v in edited.items() if k != "warnings"}
+    assert (segment.version, segment.end_frame, segment.category.code) == (2, 25, 7)
+    assert segment.updated_at > segment.created_at and edited["created_at"] == made["created_at"]
+    gone = client.delete(f"/api/segments/{uid}/?version=2").json()
+    segment.refresh_from_db()
+    assert SegmentSerializer(segment).data == gone and segment.is_deleted
+    actions = [(h.action, h.before, h.after, h.user_id, h.at)
+               for h in SegmentHistory.objects.filter(segment=segment).order_by("id")]
+    user = assignment.labeler.user_id
+    assert [a[0] for a in actions] == ["create", "update", "delete"]
+    assert actions[1][1] == actions[0][2] and actions[2][1] == actions[1][2]
+    assert actions[1][2] == {"start_frame": 10, "end_frame": 25, "category_code": 7,
+                             "version": 2, "is_deleted": False}  # fmt: skip
+    assert actions[2][2] == dict(actions[1][2], version=3, is_deleted=True)
+    assert {a[3] for a in actions} == {user} and actions[2][4] == segment.updated_at

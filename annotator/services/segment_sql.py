@@ -26,6 +26,7 @@ __all__ = [
     "mark_in_progress",
     "rule_counts",
     "segment_with_uuid",
+    "update_segment_row",
 ]
 
 
@@ -129,6 +130,19 @@ def insert_history(*, segment_id: int, action: str, before: dict | None, after: 
         "after": _prep(SegmentHistory, "after", after),
         "user_id": user_id, "at": _prep(SegmentHistory, "at", now),
     })  # fmt: skip
+
+
+def update_segment_row(segment: Segment, now: datetime) -> None:
+    """Write ``segment``'s editable columns (frames, category, version, deleted flag, who and
+    when); the caller has the row locked."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {_t(Segment)} SET start_frame = %s, end_frame = %s, category_id = %s, "
+            f"version = %s, is_deleted = %s, updated_by_id = %s, updated_at = %s WHERE id = %s",
+            [segment.start_frame, segment.end_frame, segment.category_id, segment.version,
+             segment.is_deleted, segment.updated_by_id, _prep(Segment, "updated_at", now),
+             segment.pk],
+        )  # fmt: skip
 
 
 def mark_in_progress(assignment_id: int) -> None:

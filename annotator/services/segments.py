@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from annotator.models import Assignment, Category, Segment, SegmentHistory
+from annotator.models import Assignment, Category, Segment
 
 from . import segment_sql as sql
 
@@ -169,6 +169,18 @@ def _locked(segment: Segment | uuid.UUID | str, owner) -> Segment:
     return segment
 
 
+def _write_edit(segment: Segment, action: str, before: dict, user) -> None:
+    """Bump the version, stamp who and when, write the row and its history entry."""
+    now = timezone.now()
+    segment.version += 1
+    segment.updated_by_id = user.pk if user is not None else None
+    segment.updated_at = now
+    sql.update_segment_row(segment, now)
+    sql.insert_history(segment_id=segment.pk, action=action, before=before,
+                       after=segment.snapshot(), user_id=segment.updated_by_id,
+                       now=now)  # fmt: skip
+
+
 @transaction.atomic
 def update_segment(
     segment: Segment | uuid.UUID | str,
@@ -197,12 +209,7 @@ def update_segment(
     warnings = _check_rules(segment.assignment_id, segment.assignment.video.num_frames, start,
                             end, category, exclude_pk=segment.pk)  # fmt: skip
     segment.start_frame, segment.end_frame, segment.category = start, end, category
-    segment.version += 1
-    segment.updated_by = user
-    segment.save()
-    SegmentHistory.objects.create(
-        segment=segment, action="update", before=before, after=segment.snapshot(), user=user
-    )
+    _write_edit(segment, "update", before, user)
     return SaveResult(segment, False, warnings)
 
 
@@ -219,10 +226,5 @@ def delete_segment(
         raise VersionConflict(segment)
     before = segment.snapshot()
     segment.is_deleted = True
-    segment.version += 1
-    segment.updated_by = user
-    segment.save()
-    SegmentHistory.objects.create(
-        segment=segment, action="delete", before=before, after=segment.snapshot(), user=user
-    )
+    _write_edit(segment, "delete", before, user)
     return segment
