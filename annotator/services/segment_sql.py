@@ -20,9 +20,11 @@ from annotator.models import Assignment, Category, Labeler, Segment, SegmentHist
 
 __all__ = [
     "LockedAssignment",
+    "category_pk",
     "insert_history",
     "insert_segment",
     "lock_assignment",
+    "locked_segment",
     "mark_in_progress",
     "rule_counts",
     "segment_with_uuid",
@@ -60,6 +62,42 @@ def lock_assignment(assignment_id: int, category_code: int) -> LockedAssignment:
     if row is None:
         raise Assignment.DoesNotExist(f"no assignment {assignment_id}")
     return LockedAssignment(assignment_id, *row)
+
+
+def locked_segment(*, pk: int | None = None, client_uuid=None) -> Segment:
+    """The segment (by pk or client uuid), row-locked on PostgreSQL, with what the save rules
+    read of its assignment: ``owner_user_id``, ``assignment_state``, ``video_num_frames``, and its
+    category (pk, code, project) as ``segment.category``. Raises Segment.DoesNotExist (and
+    ValidationError for a client uuid that is not one)."""
+    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
+    where, param = ("s.id", pk) if pk is not None else ("s.client_uuid", _uuid_value(client_uuid))
+    columns = ", ".join(f"s.{connection.ops.quote_name(f.column)}"
+                        for f in Segment._meta.concrete_fields)  # fmt: skip
+    rows = Segment.objects.raw(
+        f"SELECT {columns}, c.code AS category_code, c.project_id AS project_id, "
+        f"a.state AS assignment_state, l.user_id AS owner_user_id, "
+        f"v.num_frames AS video_num_frames "
+        f"FROM {_t(Segment)} s JOIN {_t(Category)} c ON c.id = s.category_id "
+        f"JOIN {_t(Assignment)} a ON a.id = s.assignment_id "
+        f"JOIN {_t(Labeler)} l ON l.id = a.labeler_id JOIN {_t(Video)} v ON v.id = a.video_id "
+        f"WHERE {where} = %s{lock}",
+        [param],
+    )  # fmt: skip
+    found = list(rows)
+    if not found:
+        raise Segment.DoesNotExist("No Segment matches the given query.")
+    segment = found[0]
+    segment.category = Category(pk=segment.category_id, code=segment.category_code,
+                                project_id=segment.project_id)  # fmt: skip
+    return segment
+
+
+def category_pk(project_id: int, code: int) -> int | None:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id FROM {_t(Category)} WHERE project_id = %s AND code = %s",
+                    [project_id, code])  # fmt: skip
+        row = cur.fetchone()
+    return row[0] if row else None
 
 
 def _uuid_value(value: uuid.UUID):
