@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -384,3 +386,36 @@ def test_baselines_reader_reads_a_written_release(tmp_path, media):
     assert [v.video_id for v in rel.split_videos("test")] == [1, 2]
     pose = rel.load_pose("0001_2")
     assert pose.shape == (10, 22, 3)
+
+
+def test_sources_on_another_filesystem_are_copied(tmp_path, media):
+    """Clip and pose files are hard links where they can be; from another filesystem (here
+    /dev/shm, a tmpfs) they are copied, whole, under a temporary name first."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second filesystem to copy from")
+    rows, clips, poses = media
+    away = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        moved = {cid: Path(shutil.copy(p, away / p.name)) for cid, p in clips.items()}
+        spec = _spec(rows, labels_only=False)
+        same_fs = write_release(spec, tmp_path / "linked", clip_files=clips, pose_files=poses)
+        copied = write_release(spec, tmp_path / "copied", clip_files=moved, pose_files=poses)
+        assert copied.tar_sha256 == same_fs.tar_sha256
+        for p in (copied.folder / "clips").iterdir():
+            assert os.stat(p).st_nlink == 1  # a copy, not a link to the tmpfs file
+        for p in (same_fs.folder / "clips").iterdir():
+            assert os.stat(p).st_nlink == 2  # a link: the source and the release
+        assert not list(copied.folder.rglob("*.tmp")) and validate_release(copied.folder) == []
+    finally:
+        shutil.rmtree(away)
+
+
+def test_a_missing_source_fails_the_export_and_leaves_no_archive(tmp_path, media):
+    rows, clips, poses = media
+    clips["0001_1"].unlink()
+    with pytest.raises(OSError, match="in_0001_1.mp4"):
+        write_release(_spec(rows, labels_only=False), tmp_path / "out", clip_files=clips,
+                      pose_files=poses)  # fmt: skip
+    assert not list((tmp_path / "out").glob("*.tar*"))
+    assert not (tmp_path / "out" / "demo-1.0").exists()
