@@ -15,6 +15,8 @@ from typing import Any
 
 from annotator.taxonomy import lane_colour
 
+from .datasheet import ClassRow, class_distribution
+
 __all__ = ["class_distribution_png"]
 
 _HEIGHT = 400
@@ -38,15 +40,16 @@ def _hex(colour: str) -> tuple[int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
-def class_distribution_png(taxonomy: Mapping[str, Any],
-                           clips: Sequence[Mapping[str, Any]]) -> bytes:
+def class_distribution_png(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str, Any]],
+                           distribution: Sequence[ClassRow] | None = None) -> bytes:
     """A bar chart of clips per category (label order), bars coloured by group, with a legend
-    of the groups present, as deterministic PNG bytes."""
+    of the groups present, as deterministic PNG bytes. ``distribution`` is
+    :func:`.class_distribution` of ``clips`` when the caller has it already."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from .datasheet import class_distribution
-
-    rows = [r for r in class_distribution(taxonomy, clips) if r.label >= 0]
+    if distribution is None:
+        distribution = class_distribution(taxonomy, clips)
+    rows = [r for r in distribution if r.label >= 0]
     groups = [str(g) for g in taxonomy.get("groups", [])]
     for r in rows:
         if r.group not in groups:

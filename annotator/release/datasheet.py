@@ -133,12 +133,14 @@ def _kv_table(items: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def render_datasheet(spec: ReleaseSpec) -> str:
+def render_datasheet(spec: ReleaseSpec, distribution: Sequence[ClassRow] | None = None) -> str:
     """The release's ``README.md``: counts, per-class table, splits, reliability, processing,
-    privacy, software, licence. Deterministic: every table is sorted."""
+    privacy, software, licence. Deterministic: every table is sorted. ``distribution`` is
+    :func:`class_distribution` of the spec when the caller has it already."""
     cs = split_json(spec.cross_subject)
     emo = split_json(spec.emotion)
-    rows = class_distribution(spec.taxonomy, spec.clips, cs)
+    rows = (distribution if distribution is not None
+            else class_distribution(spec.taxonomy, spec.clips, cs))  # fmt: skip
     title = f"# {spec.name} {spec.version}"
     out = [title, ""]
     if spec.labels_only:

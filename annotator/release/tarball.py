@@ -66,8 +66,11 @@ def gnu_tar() -> str | None:
 
 def order_entries(files: Iterable[str]) -> tuple[list[str], list[str]]:
     """The archive order of a release's files (paths relative to its folder): ``(bulk,
-    rest)``, directory entries included; ``""`` stands for the folder itself."""
-    files = sorted(set(files), key=os.fsencode)
+    rest)``, directory entries included; ``""`` stands for the folder itself.
+
+    Sorted by code point, which is the order of the names' UTF-8 bytes (release names are
+    generated, never undecodable bytes smuggled in as surrogates)."""
+    files = sorted(set(files))
     bulk: list[str] = []
     for folder in BULK_FOLDERS:
         inside = [f for f in files if f.startswith(folder + "/")]
@@ -76,7 +79,7 @@ def order_entries(files: Iterable[str]) -> tuple[list[str], list[str]]:
     taken = set(bulk)
     rest_files = [f for f in files if f not in taken]
     dirs = {f.rpartition("/")[0] for f in rest_files if "/" in f}
-    rest = ["", *sorted(dirs | set(rest_files), key=os.fsencode)]
+    rest = ["", *sorted(dirs | set(rest_files))]
     return bulk, rest
 
 
@@ -168,9 +171,9 @@ class ReleaseTar:
                 for rel in rels:
                     self._add_python(rel)
             elif rels:
-                top = os.fsencode(self.top)
-                self._proc.stdin.write(b"".join((top + b"/" + os.fsencode(r) if r else top)
-                                                + b"\0" for r in rels))  # fmt: skip
+                top = self.top
+                names = "".join(f"{top}/{r}\0" if r else f"{top}\0" for r in rels)
+                self._proc.stdin.write(os.fsencode(names))
                 self._proc.stdin.flush()
         except BrokenPipeError:  # tar has stopped: report why
             try:

@@ -91,21 +91,23 @@ def _copy_atomic(src: str, dst: str) -> None:
     os.replace(tmp, dst)
 
 
-def _place(src: str, dst: str, src_sha: str) -> bool:
-    """Put ``src`` at ``dst`` (a new name in the private work folder, so a link appears
-    whole); returns False when ``dst`` already held the same content (resume)."""
+def _place(src: str, folder: str, folder_fd: int, name: str, src_sha: str) -> bool:
+    """Put ``src`` at ``folder/name`` (a new name in the private work folder, so a link
+    appears whole; ``folder_fd`` is ``folder`` opened, which spares the kernel the path walk);
+    returns False when the name already held the same content (resume)."""
     try:
-        os.link(src, dst)
+        os.link(src, name, dst_dir_fd=folder_fd)
         return True
     except FileExistsError:
+        dst = os.path.join(folder, name)
         if os.path.samefile(src, dst) or (
             os.stat(dst).st_size == os.stat(src).st_size and sha256_file(dst) == src_sha
         ):
             return False
         os.unlink(dst)
-        return _place(src, dst, src_sha)
+        return _place(src, folder, folder_fd, name, src_sha)
     except OSError:  # another filesystem, or links not allowed: copy
-        _copy_atomic(src, dst)
+        _copy_atomic(src, os.path.join(folder, name))
         return True
 
 
@@ -167,7 +169,8 @@ def _texts(spec: ReleaseSpec, clips: list[dict[str, Any]], datasheet: str | None
           "clips": r.clips, "train": r.train, "test": r.test} for r in dist],
     )  # fmt: skip
     texts["stats/class_distribution.png"] = (
-        chart_png if chart_png is not None else class_distribution_png(spec.taxonomy, clips)
+        chart_png if chart_png is not None
+        else class_distribution_png(spec.taxonomy, clips, distribution=dist)
     )
     r_csv = _r_matrix_csv(spec.reliability)
     if r_csv is not None:
@@ -176,7 +179,7 @@ def _texts(spec: ReleaseSpec, clips: list[dict[str, Any]], datasheet: str | None
         {"theta": spec.theta, **{k: v for k, v in (spec.reliability or {}).items()
                                  if k != "theta"}})  # fmt: skip
     texts["README.md"] = (datasheet if datasheet is not None
-                          else render_datasheet(spec)).encode("utf-8")  # fmt: skip
+                          else render_datasheet(spec, dist)).encode("utf-8")  # fmt: skip
     return texts
 
 
@@ -218,23 +221,32 @@ def _link_bulk(tar: ReleaseTar, bulk: list[str], copies: Mapping[str, str],
     returns the manifest entries (size, sha256) and how many files were placed / reused."""
     entries: dict[str, tuple[int, str]] = {}
     copied = reused = 0
-    root = str(work) + os.sep
+    folders: dict[str, tuple[str, int]] = {}  # "clips" -> (its path, open descriptor)
     batch: list[str] = []
-    for rel in bulk:
-        src = copies.get(rel)
-        if src is not None:
-            src_sha = known.get(src) or sha256_file(src)
-            if _place(src, root + rel, src_sha):
-                copied += 1
-            else:
-                reused += 1
-            entries[rel] = (os.stat(src).st_size, src_sha)
-            tick()
-        batch.append(rel)
-        if len(batch) >= 64:
-            tar.add(batch)
-            batch = []
-    tar.add(batch)
+    try:
+        for rel in bulk:
+            src = copies.get(rel)
+            if src is not None:
+                sub, _, name = rel.rpartition("/")
+                if sub not in folders:
+                    path = str(work / sub)
+                    folders[sub] = (path, os.open(path, os.O_RDONLY | os.O_DIRECTORY))
+                path, fd = folders[sub]
+                src_sha = known.get(src) or sha256_file(src)
+                if _place(src, path, fd, name, src_sha):
+                    copied += 1
+                else:
+                    reused += 1
+                entries[rel] = (os.stat(name, dir_fd=fd).st_size, src_sha)
+                tick()
+            batch.append(rel)
+            if len(batch) >= 64:
+                tar.add(batch)
+                batch = []
+        tar.add(batch)
+    finally:
+        for _, fd in folders.values():
+            os.close(fd)
     return entries, copied, reused
 
 
