@@ -3,24 +3,19 @@
 // the project's progress, "Recompute" with a θ (POST → job polled until it ends → figures
 // reloaded), the run history, and CSV/JSON downloads made by the server for every table.
 
-import { apiUrl, get, post } from "./api.js";
-import {
-  ACTIVE_JOB_STATES,
-  Poller,
-  el,
-  formatDate,
-  formatNumber,
-  formatPercent,
-  jobUrl,
-  progressBar,
-  showError,
-} from "./dom.js";
 import { categoryBars, formatR, heatmap, histogram, rCurve } from "./charts.js";
+import { apiUrl, get, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatDate, formatNumber, formatPercent } from "./lib/format.js";
+import { showError, statusLine } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { ACTIVE_JOB_STATES } from "./lib/states.js";
+import { jobUrl, urlWithId } from "./lib/urls.js";
+import { progressBar } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const root = $("agreement-app");
 const projectId = Number(root.dataset.projectId);
-const reviewUrl = (videoId) => (root.dataset.reviewUrl || "/review/0/").replace(/0\/?$/, `${videoId}/`);
+const reviewUrl = (videoId) => urlWithId(root.dataset.reviewUrl, videoId);
 const pageError = $("page-error");
 
 const KINDS = [
@@ -273,12 +268,7 @@ async function reload() {
 /* --- recompute ------------------------------------------------------------------------------- */
 
 const form = $("recompute-form");
-const statusBox = $("recompute-status");
-
-function say(text, kind = "", ...extra) {
-  const cls = kind === "error" ? "row-error" : kind === "ok" ? "ok" : "muted small";
-  statusBox.replaceChildren(el("p", { class: cls, role: kind === "error" ? "alert" : null }, text, ...extra));
-}
+const say = statusLine($("recompute-status"));
 
 function watch(jobId) {
   const bar = $("recompute-bar");

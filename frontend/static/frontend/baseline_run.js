@@ -2,11 +2,14 @@
 // pending or running), the test metrics beside the trivial references and the paper, the
 // confusion matrix, the per-class table and the artefact downloads.
 
-import { get } from "./api.js";
-import { svg } from "./charts.js";
-import { Poller, badge, el, formatPercent, jobUrl, showError } from "./dom.js";
+import { get } from "./lib/api.js";
+import { $, el, svg } from "./lib/dom.js";
+import { formatPercent } from "./lib/format.js";
+import { showError } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { jobUrl } from "./lib/urls.js";
+import { badge } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const runId = Number($("run-app").dataset.runId);
 const ACTIVE = new Set(["pending", "running"]);
 const pct = (v) => (v === null || v === undefined ? "—" : (100 * Number(v)).toFixed(2));

@@ -1,13 +1,17 @@
 // Baselines of a project: start a run on a release, and the runs table (polled while a run is
 // pending or running) beside the trivial references and the paper's numbers.
 
-import { get, post } from "./api.js";
-import { Poller, badge, el, formatDate, progressBar, showError } from "./dom.js";
+import { get, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatDate } from "./lib/format.js";
+import { notice, showError } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { urlWithId } from "./lib/urls.js";
+import { badge, progressBar } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const app = $("baselines-app");
 const projectId = Number(app.dataset.projectId);
-const runUrl = (id) => app.dataset.runUrl.replace(/0\/?$/, `${id}/`);
+const runUrl = (id) => urlWithId(app.dataset.runUrl, id);
 const ACTIVE = new Set(["pending", "running"]);
 
 export const pct = (v) => (v === null || v === undefined ? "—" : (100 * Number(v)).toFixed(2));
@@ -84,10 +88,7 @@ if (form) {
       const out = await post("baseline-runs/", {
         release: Number($("run-release").value), model: $("run-model").value, overrides,
       });
-      const notice = $("page-notice");
-      notice.replaceChildren(`Run #${out.run.id} queued (job ${out.job}). `,
-        el("a", { href: runUrl(out.run.id), text: "Open the run" }));
-      notice.hidden = false;
+      notice([`Run #${out.run.id} queued (job ${out.job}). `, el("a", { href: runUrl(out.run.id), text: "Open the run" })]);
     } catch (err) {
       showError($("page-error"), `The run was not started: ${err.message}`);
     }

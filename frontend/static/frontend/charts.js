@@ -2,22 +2,9 @@
 // <svg role="img"> with a <title> and <desc>, and its numbers drawn as text, so the figure reads
 // without colour and to a screen reader. Data attributes (data-r, data-count…) name each mark.
 
-const NS = "http://www.w3.org/2000/svg";
-let uid = 0;
+import { svg } from "./lib/dom.js";
 
-/** svg("rect", {x: 1, class: "bar"}, child, ...) — attributes as strings, children as nodes or text. */
-export function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(NS, tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    node.setAttribute(key, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
+let uid = 0;
 
 /** The outer <svg>: sized by its viewBox, labelled by its title and description. */
 function figure(width, height, title, desc, cls) {

@@ -7,11 +7,14 @@
 // Frames come from the media time of the presented frame (FramePlayer, as in the labeler
 // workspace), so the readout is the frame on screen. window.mgstudio.clips exposes the state.
 
-import { apiUrl, get, post } from "./api.js";
-import { badge, el, formatNumber, jobUrl, showError } from "./dom.js";
 import { FramePlayer, parseRate } from "./annotate/player.js";
+import { apiUrl, get, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatNumber, plural } from "./lib/format.js";
+import { showError, statusLine } from "./lib/notice.js";
+import { jobUrl } from "./lib/urls.js";
+import { badge } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const root = $("clips-app");
 const projectId = Number(root && root.dataset.projectId);
 const PAGE_SIZE = 20;
@@ -36,8 +39,6 @@ const state = {
   categories: new Map(), // code -> category
   player: null, // the playback state below, for the selected clip
 };
-
-const plural = (n, word) => `${formatNumber(n)} ${word}${n === 1 ? "" : "s"}`;
 
 // --- filters ----------------------------------------------------------------------------------
 
@@ -272,12 +273,7 @@ function showDetails(clip) {
   if (clip.error) say(clip.error, "error");
 }
 
-function say(text, kind = "", ...extra) {
-  const cls = kind === "error" ? "row-error" : kind === "ok" ? "ok" : "muted small";
-  $("clip-action-status").replaceChildren(
-    el("p", { class: cls, role: kind === "error" ? "alert" : null }, text, ...extra),
-  );
-}
+const say = statusLine($("clip-action-status"));
 
 $("clip-process").addEventListener("click", async () => {
   const clip = state.selected;

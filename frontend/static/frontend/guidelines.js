@@ -1,10 +1,11 @@
 // The guidelines page (issue 8): the current general boundary rules and, grouped by the
 // category's group, each category's definition, inclusion and exclusion notes and example clips.
 
-import { get } from "./api.js";
-import { el, showError } from "./dom.js";
+import { get } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { showError } from "./lib/notice.js";
 
-const app = document.getElementById("guidelines-app");
+const app = $("guidelines-app");
 const projectId = Number(app.dataset.projectId);
 
 function body(g) {
@@ -27,17 +28,17 @@ async function main() {
       get(`projects/${projectId}/guidelines/`), get(`projects/${projectId}/categories/`),
     ]);
   } catch (err) {
-    showError(document.getElementById("page-error"), `Could not load the guidelines: ${err.message}`);
+    showError($("page-error"), `Could not load the guidelines: ${err.message}`);
     return;
   }
   const byCode = new Map(guidelines.map((g) => [g.category_code, g]));
-  document.getElementById("general-rules").replaceChildren(...body(byCode.get(null)).filter(Boolean));
+  $("general-rules").replaceChildren(...body(byCode.get(null)).filter(Boolean));
   const groups = new Map();
   for (const c of categories) {
     if (!groups.has(c.group)) groups.set(c.group, []);
     groups.get(c.group).push(c);
   }
-  document.getElementById("category-groups").replaceChildren(...[...groups].map(([group, cats]) => el(
+  $("category-groups").replaceChildren(...[...groups].map(([group, cats]) => el(
     "section", { class: "card guideline-group", dataset: { group } },
     el("h2", { text: group || "Other" }),
     ...cats.map((c) => el(

@@ -1,9 +1,13 @@
 // One job: state, progress, message, error and log, polled until the job ends.
 
-import { get, post } from "./api.js";
-import { ACTIVE_JOB_STATES, Poller, badge, el, formatDate, formatPercent, showError } from "./dom.js";
+import { get, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatDate, formatPercent } from "./lib/format.js";
+import { showError } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { ACTIVE_JOB_STATES } from "./lib/states.js";
+import { badge } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const jobId = Number($("job-app").dataset.jobId);
 const pageError = $("page-error");
 

@@ -2,10 +2,14 @@
 // Shows the overall progress and the clips table, polled every 2 s while a clip is processing;
 // starts the project's agreed (and failed) clips, retries one failed clip, plays a processed one.
 
-import { apiUrl, getAll, get, post } from "./api.js";
-import { Poller, badge, el, formatNumber, formatPercent, jobUrl } from "./dom.js";
+import { apiUrl, get, getAll, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatNumber, formatPercent, plural } from "./lib/format.js";
+import { statusLine } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { jobUrl } from "./lib/urls.js";
+import { badge } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const root = $("project-app");
 const panel = $("processing-panel");
 const projectId = Number(root && root.dataset.projectId);
@@ -28,12 +32,7 @@ function changed(key, data) {
 }
 
 /** A message under the button: `ok` (green), `error` (an alert) or plain. */
-function say(text, kind = "", ...extra) {
-  const cls = kind === "error" ? "row-error" : kind === "ok" ? "ok" : "muted small";
-  statusBox.replaceChildren(el("p", { class: cls, role: kind === "error" ? "alert" : null }, text, ...extra));
-}
-
-const plural = (n, word) => `${formatNumber(n)} ${word}${n === 1 ? "" : "s"}`;
+const say = statusLine(statusBox);
 
 function renderSummary(summary) {
   const counts = summary.by_status || {};

@@ -1,26 +1,17 @@
 // The admin's project page: videos table (polled while anything is ingesting), chunked upload
 // widget, bulk import, assignment and the recent jobs panel.
 
-import { get, getAll, post } from "./api.js";
-import {
-  ACTIVE_JOB_STATES,
-  BUSY_VIDEO_STATES,
-  Poller,
-  badge,
-  el,
-  formatBytes,
-  formatDate,
-  formatNumber,
-  formatPercent,
-  formatSpeed,
-  jobUrl,
-  progressBar,
-  showError,
-} from "./dom.js";
+import { get, getAll, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatBytes, formatDate, formatNumber, formatPercent, formatSpeed } from "./lib/format.js";
+import { showError } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { ACTIVE_JOB_STATES, BUSY_VIDEO_STATES } from "./lib/states.js";
+import { ChunkedUpload } from "./lib/upload.js";
+import { jobUrl } from "./lib/urls.js";
+import { badge, progressBar } from "./lib/widgets.js";
 import { labelersCell } from "./reassign.js";
-import { ChunkedUpload } from "./upload.js";
 
-const $ = (id) => document.getElementById(id);
 const root = $("project-app");
 const projectId = Number(root.dataset.projectId);
 const pageError = $("page-error");

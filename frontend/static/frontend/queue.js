@@ -1,9 +1,13 @@
 // The labeler's queue: their assignments in queue order (an admin sees every assignment).
 
-import { get, getAll } from "./api.js";
-import { BUSY_VIDEO_STATES, Poller, badge, el, formatNumber, showError } from "./dom.js";
+import { get, getAll } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatNumber } from "./lib/format.js";
+import { showError } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { BUSY_VIDEO_STATES } from "./lib/states.js";
+import { badge } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const pageError = $("page-error");
 let lastJson = "";
 

@@ -4,8 +4,8 @@
 // submitted, or with segments) are locked; a refusal from the server reverts the select and is
 // shown in the row.
 
-import { get, getAll, request } from "./api.js";
-import { el } from "./dom.js";
+import { get, getAll, request } from "./lib/api.js";
+import { el } from "./lib/dom.js";
 
 const LOCKED_STATES = { in_progress: "in progress", submitted: "submitted" };
 

@@ -1,10 +1,14 @@
 // The releases page (issue 6): create a release (a job: its progress is polled here), list the
 // project's releases with counts, the tar's sha256, the validation result and the download.
 
-import { get, post } from "./api.js";
-import { Poller, badge, el, formatNumber, jobUrl, progressBar, showError } from "./dom.js";
+import { get, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatNumber } from "./lib/format.js";
+import { showError } from "./lib/notice.js";
+import { Poller } from "./lib/poll.js";
+import { jobUrl } from "./lib/urls.js";
+import { badge, progressBar } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const root = $("releases-app");
 const projectId = Number(root.dataset.projectId);
 const form = $("release-form");

@@ -2,11 +2,12 @@
 // player and timeline (one lane per labeler), the disagreements listed by kind, and a decision
 // form — keep (category, bounds) or drop, with a reason — driven from the keyboard.
 
-import { ApiError, get, post } from "./api.js";
 import { FramePlayer, parseRate } from "./annotate/player.js";
 import { Timeline } from "./annotate/timeline.js";
+import { ApiError, get, post } from "./lib/api.js";
+import { $ } from "./lib/dom.js";
+import { notice, showError } from "./lib/notice.js";
 
-const $ = (id) => document.getElementById(id);
 const app = $("review-app");
 const videoId = Number(app.dataset.videoId);
 const projectId = Number(app.dataset.projectId);
@@ -21,13 +22,6 @@ const LANE_COLOURS = ["#3B6FD4", "#E5484D", "#146c2e"];
 const state = { data: null, selected: null, categories: new Map() };
 let player;
 let timeline;
-
-function notice(text, kind = "") {
-  const box = $("page-notice");
-  box.textContent = text;
-  box.className = `alert ${kind}`;
-  box.hidden = !text;
-}
 
 function segText(s) {
   if (!s) return "—";
@@ -229,8 +223,7 @@ async function main() {
     state.data = data;
     for (const c of categories) state.categories.set(c.code, c);
   } catch (err) {
-    $("page-error").textContent = `Could not open the review: ${err.message}`;
-    $("page-error").hidden = false;
+    showError($("page-error"), `Could not open the review: ${err.message}`);
     return;
   }
   const { video, labelers } = state.data;

@@ -1,10 +1,13 @@
 // The review queue: every video the latest agreement run compared, videos with open items first
 // (then lowest R), each linking to its review page.
 
-import { get } from "./api.js";
-import { badge, el, formatNumber, showError } from "./dom.js";
+import { get } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatNumber } from "./lib/format.js";
+import { showError } from "./lib/notice.js";
+import { badge } from "./lib/widgets.js";
 
-const app = document.getElementById("review-queue-app");
+const app = $("review-queue-app");
 const projectId = app.dataset.projectId;
 
 async function main() {
@@ -12,7 +15,7 @@ async function main() {
   try {
     rows = await get(`projects/${projectId}/review/`);
   } catch (err) {
-    showError(document.getElementById("page-error"), `Could not load the review queue: ${err.message}`);
+    showError($("page-error"), `Could not load the review queue: ${err.message}`);
     return;
   }
   rows.sort((a, b) => (b.open > 0) - (a.open > 0) || (a.r ?? 2) - (b.r ?? 2));
@@ -27,7 +30,7 @@ async function main() {
     el("td", {}, badge(r.closed ? "closed" : r.open ? "open" : "decided")),
   )));
   const open = rows.filter((r) => !r.closed).length;
-  document.getElementById("review-summary").textContent = rows.length
+  $("review-summary").textContent = rows.length
     ? `${rows.length} videos compared; ${open} not closed yet.`
     : "No video has been submitted by two labelers yet.";
 }

@@ -1,22 +1,18 @@
 // The admin's training page (issue 8): the rounds with each labeler's progress, the "new round"
 // form (ready sample videos), and the versioned guidelines editor with its history.
 
-import { get, getAll, post } from "./api.js";
-import { badge, el, formatDate, showError } from "./dom.js";
 import { progressLine } from "./training_chart.js";
+import { get, getAll, post } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatDate } from "./lib/format.js";
+import { notice, showError } from "./lib/notice.js";
+import { urlWithId } from "./lib/urls.js";
+import { badge } from "./lib/widgets.js";
 
-const $ = (id) => document.getElementById(id);
 const app = $("training-app");
 const projectId = Number(app.dataset.projectId);
-const roundUrl = (id) => app.dataset.roundUrl.replace(/0\/?$/, `${id}/`);
+const roundUrl = (id) => urlWithId(app.dataset.roundUrl, id);
 const state = { categories: [], current: new Map() }; // current: key ("general" | code) → guideline
-
-function notice(text, kind = "") {
-  const box = $("page-notice");
-  box.textContent = text;
-  box.className = `alert ${kind}`;
-  box.hidden = !text;
-}
 
 // ---- rounds ----
 

@@ -1,10 +1,12 @@
 // A labeler's training results (issue 8): per project, each closed round's score against the
 // reference answer (R, onset/offset error, confusions) and R over the rounds as a small line.
 
-import { get } from "./api.js";
 import { formatR } from "./charts.js";
 import { progressLine } from "./training_chart.js";
-import { el, formatDate, showError } from "./dom.js";
+import { get } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { formatDate } from "./lib/format.js";
+import { showError } from "./lib/notice.js";
 
 const fmt = (x, digits = 1) => (x === null || x === undefined ? "—" : Number(x).toFixed(digits));
 
@@ -54,9 +56,9 @@ async function main() {
   try {
     await Promise.all(sections.map(loadProject));
   } catch (err) {
-    showError(document.getElementById("page-error"), err.message);
+    showError($("page-error"), err.message);
   }
-  document.getElementById("results-app").classList.add("ready");
+  $("results-app").classList.add("ready");
 }
 
 main();

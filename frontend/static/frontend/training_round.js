@@ -3,13 +3,13 @@
 // round's figures (pairwise R, mean R, Fleiss' κ, confusions), the places where labelers differ,
 // and the reference-answer editor (copy a labeler or a place's consensus, edit, save), and Close.
 
-import { get, post, request } from "./api.js";
 import { FramePlayer, parseRate } from "./annotate/player.js";
 import { Timeline } from "./annotate/timeline.js";
 import { formatR, rColour } from "./charts.js";
-import { el, showError } from "./dom.js";
+import { get, post, request } from "./lib/api.js";
+import { $, el } from "./lib/dom.js";
+import { notice, showError } from "./lib/notice.js";
 
-const $ = (id) => document.getElementById(id);
 const app = $("round-app");
 const roundId = Number(app.dataset.roundId);
 const projectId = Number(app.dataset.projectId);
@@ -23,13 +23,6 @@ const state = {
 };
 let player = null;
 let timeline = null;
-
-function notice(text, kind = "") {
-  const box = $("page-notice");
-  box.textContent = text;
-  box.className = `alert ${kind}`;
-  box.hidden = !text;
-}
 
 const catName = (code) => {
   const c = state.categories.get(code);

@@ -1,7 +1,7 @@
 // The workspace's two other dialogs: a stale-write conflict (both versions side by side) and the
 // keyboard help, where each command's key can be changed and is saved to the labeler's account.
 
-import { request } from "../api.js";
+import { request } from "../lib/api.js";
 import { ACTIONS, displayKey, keyName } from "./keymap.js";
 
 export function describe(fields, categories) {

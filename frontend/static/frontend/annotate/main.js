@@ -2,7 +2,9 @@
 // to the keyboard and the toolbar. Every edit goes through the store (applied at once, undoable)
 // and the syncer saves it; this module holds no segment state of its own.
 
-import { get, getAll, post } from "../api.js";
+import { get, getAll, post } from "../lib/api.js";
+import { $ } from "../lib/dom.js";
+import { notice as showNotice, showError } from "../lib/notice.js";
 import { ConflictDialog, HelpDialog } from "./dialogs.js";
 import { Keymap } from "./keymap.js";
 import { CategoryPicker } from "./picker.js";
@@ -12,7 +14,6 @@ import { RuleError, SegmentStore } from "./store.js";
 import { LocalKeeper, Syncer } from "./sync.js";
 import { Timeline } from "./timeline.js";
 
-const $ = (id) => document.getElementById(id);
 const app = $("annotate-app");
 const SPEEDS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2];
 
@@ -24,20 +25,9 @@ const ui = {
   readonlyViewer: app.dataset.readonly === "1",
 };
 
-function notice(text, kind = "") {
-  const box = $("page-notice");
-  box.textContent = text;
-  box.className = `alert ${kind}`;
-  box.hidden = !text;
-  clearTimeout(notice.timer);
-  if (text) notice.timer = setTimeout(() => (box.hidden = true), 6000);
-}
-
-function fatal(text) {
-  const box = $("page-error");
-  box.textContent = text;
-  box.hidden = false;
-}
+// The labeler works with eyes on the video: notices go away by themselves.
+const notice = (text, kind = "") => showNotice(text, kind, { hideAfter: 6000 });
+const fatal = (text) => showError($("page-error"), text);
 
 function formatTime(seconds) {
   const m = Math.floor(seconds / 60);

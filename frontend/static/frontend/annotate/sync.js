@@ -8,7 +8,7 @@
 // - A refused edit (400) keeps the labeler's fields and shows the server's message on it.
 // - Network errors and 5xx retry with backoff, and at once when the browser is back online.
 
-import { ApiError, request } from "../api.js";
+import { ApiError, request } from "../lib/api.js";
 import { fromServer, isSendable, sameFields } from "./store.js";
 
 const ORPHAN_AFTER_MS = 20_000; // a tab that has not beaten its heart for this long is gone
