@@ -3,7 +3,7 @@
 // the project's progress, "Recompute" with a θ (POST → job polled until it ends → figures
 // reloaded), the run history, and CSV/JSON downloads made by the server for every table.
 
-import { categoryBars, formatR, heatmap, histogram, rCurve } from "./charts.js";
+import { categoryBars, formatR, heatmap, histogram, rCurve } from "./components/charts.js";
 import { apiUrl, get, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatDate, formatNumber, formatPercent } from "./lib/format.js";

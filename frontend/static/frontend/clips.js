@@ -7,7 +7,7 @@
 // Frames come from the media time of the presented frame (FramePlayer, as in the labeler
 // workspace), so the readout is the frame on screen. window.mgstudio.clips exposes the state.
 
-import { FramePlayer, parseRate } from "./annotate/player.js";
+import { FramePlayer, parseRate } from "./components/player.js";
 import { apiUrl, get, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber, plural } from "./lib/format.js";

@@ -1,9 +1,9 @@
-// The review page (design §7): one video's two labelings side by side on the annotate page's
-// player and timeline (one lane per labeler), the disagreements listed by kind, and a decision
+// The review page (design §7): one video's two labelings side by side in the shared player
+// panel (one timeline lane per labeler), the disagreements listed by kind, and a decision
 // form — keep (category, bounds) or drop, with a reason — driven from the keyboard.
 
-import { FramePlayer, parseRate } from "./annotate/player.js";
-import { Timeline } from "./annotate/timeline.js";
+import { namedLanes } from "./components/lanes.js";
+import { PlayerPanel } from "./components/player_panel.js";
 import { ApiError, get, post } from "./lib/api.js";
 import { $ } from "./lib/dom.js";
 import { notice, showError } from "./lib/notice.js";
@@ -17,9 +17,9 @@ const KIND_NAMES = {
   only_in_i: "Only in i",
   only_in_j: "Only in j",
 };
-const LANE_COLOURS = ["#3B6FD4", "#E5484D", "#146c2e"];
 
 const state = { data: null, selected: null, categories: new Map() };
+let panel;
 let player;
 let timeline;
 
@@ -199,9 +199,7 @@ function onKey(event) {
   const keys = {
     ArrowDown: () => move(1),
     ArrowUp: () => move(-1),
-    ArrowRight: () => player.step(1),
-    ArrowLeft: () => player.step(-1),
-    " ": () => player.toggle(),
+    ...panel.keys,
     k: () => decide("keep"),
     d: () => decide("drop"),
     u: () => decide(""),
@@ -230,23 +228,9 @@ async function main() {
   const select_ = $("keep-category");
   select_.replaceChildren(new Option("— choose —", ""),
     ...[...state.categories.values()].map((c) => new Option(`C${c.code} ${c.name}`, String(c.code))));
-  const videoEl = $("player");
-  videoEl.src = `/api/videos/${video.id}/proxy/`;
-  player = new FramePlayer(videoEl, parseRate(video.fps_fraction, video.fps), video.num_frames);
-  $("frame-count").textContent = String(video.num_frames - 1);
-  const lanes = [...labelers, "Kept"].map((name, n) => ({ name, colour: LANE_COLOURS[n % 3] }));
-  timeline = new Timeline($("timeline"), {
-    numFrames: video.num_frames, fps: player.fps, groups: lanes, categories: [...state.categories.values()],
-  });
-  player.addEventListener("frame", (e) => {
-    $("frame-readout").textContent = String(e.detail.frame);
-    timeline.setFrame(e.detail.frame);
-  });
-  player.addEventListener("state", () => ($("play-button").textContent = player.paused ? "Play" : "Pause"));
-  timeline.addEventListener("seek", (e) => {
-    if (!player.paused) videoEl.pause();
-    player.seek(e.detail.frame);
-  });
+  // One lane per labeler, and the kept decisions in a third.
+  panel = new PlayerPanel(video, { lanes: namedLanes([...labelers, "Kept"]), categories: [...state.categories.values()] });
+  ({ player, timeline } = panel);
   timeline.addEventListener("select", (e) => {
     const id = Number(String(e.detail.uuid).slice(1));
     const hit = state.data.items.find((i) => (e.detail.uuid.startsWith("d") ? i.id === id
@@ -257,16 +241,9 @@ async function main() {
     const row = e.target.closest("tr[data-item-id]");
     if (row) select(Number(row.dataset.itemId));
   });
-  for (const b of app.querySelectorAll("button[data-action]")) {
-    const actions = { step_back: () => player.step(-1), step_forward: () => player.step(1), play_pause: () => player.toggle() };
-    b.addEventListener("click", () => actions[b.dataset.action]());
-  }
   $("keep-button").addEventListener("click", () => decide("keep"));
   $("drop-button").addEventListener("click", () => decide("drop"));
   $("undo-button").addEventListener("click", () => decide(""));
-  $("zoom-in").addEventListener("click", () => timeline.zoom(2));
-  $("zoom-out").addEventListener("click", () => timeline.zoom(0.5));
-  $("zoom-fit").addEventListener("click", () => timeline.fit());
   $("close-button").addEventListener("click", async () => {
     try {
       const body = await post(`review/videos/${videoId}/close/`);
@@ -278,14 +255,11 @@ async function main() {
   });
   document.addEventListener("keydown", onKey);
   render();
-  videoEl.addEventListener("loadeddata", () => {
-    timeline.fit();
-    player.seek(0).then(() => {
-      app.classList.add("ready");
-      const first = state.data.items.find((i) => !(i.decision && i.decision.action));
-      if (first) select(first.id);
-    });
-  }, { once: true });
+  panel.ready.then(() => {
+    app.classList.add("ready");
+    const first = state.data.items.find((i) => !(i.decision && i.decision.action));
+    if (first) select(first.id);
+  });
   window.mgstudio = { player, timeline, state };
 }
 

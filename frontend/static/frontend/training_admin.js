@@ -1,7 +1,7 @@
 // The admin's training page (issue 8): the rounds with each labeler's progress, the "new round"
 // form (ready sample videos), and the versioned guidelines editor with its history.
 
-import { progressLine } from "./training_chart.js";
+import { progressLine } from "./components/training_chart.js";
 import { get, getAll, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatDate } from "./lib/format.js";

@@ -1,8 +1,8 @@
 // A labeler's training results (issue 8): per project, each closed round's score against the
 // reference answer (R, onset/offset error, confusions) and R over the rounds as a small line.
 
-import { formatR } from "./charts.js";
-import { progressLine } from "./training_chart.js";
+import { formatR } from "./components/charts.js";
+import { progressLine } from "./components/training_chart.js";
 import { get } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatDate } from "./lib/format.js";

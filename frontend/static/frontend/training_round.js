@@ -3,9 +3,9 @@
 // round's figures (pairwise R, mean R, Fleiss' κ, confusions), the places where labelers differ,
 // and the reference-answer editor (copy a labeler or a place's consensus, edit, save), and Close.
 
-import { FramePlayer, parseRate } from "./annotate/player.js";
-import { Timeline } from "./annotate/timeline.js";
-import { formatR, rColour } from "./charts.js";
+import { formatR, rColour } from "./components/charts.js";
+import { namedLanes } from "./components/lanes.js";
+import { PlayerPanel } from "./components/player_panel.js";
 import { get, post, request } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { notice, showError } from "./lib/notice.js";
@@ -13,7 +13,6 @@ import { notice, showError } from "./lib/notice.js";
 const app = $("round-app");
 const roundId = Number(app.dataset.roundId);
 const projectId = Number(app.dataset.projectId);
-const LANE_COLOURS = ["#3B6FD4", "#E5484D", "#146c2e", "#8E4EC6", "#D9730D", "#0E7C86", "#6B7280"];
 const REFERENCE = "Reference";
 
 const state = {
@@ -21,6 +20,7 @@ const state = {
   reference: new Map(), // video id → [{start_frame, end_frame, category_code}]
   dirty: new Set(), // video ids whose reference is edited and not saved
 };
+let panel = null;
 let player = null;
 let timeline = null;
 
@@ -250,49 +250,27 @@ function loadReference(rows) {
 async function openVideo(id) {
   state.videoId = id;
   const info = await get(`videos/${id}/`);
-  const wrap = $("video-wrap");
-  const videoEl = el("video", { id: "player", preload: "auto", muted: true, playsinline: true });
-  videoEl.muted = true;
-  videoEl.setAttribute("disablepictureinpicture", "");
-  wrap.replaceChildren(videoEl);
-  videoEl.src = `/api/videos/${id}/proxy/`;
-  player = new FramePlayer(videoEl, parseRate(info.fps_fraction, info.fps), info.num_frames);
-  $("frame-count").textContent = String(info.num_frames - 1);
+  if (panel) panel.close();
+  panel = new PlayerPanel(info, {
+    lanes: namedLanes(state.labelers, { name: REFERENCE, colour: "#1d2430" }),
+    categories: [...state.categories.values()],
+  });
+  ({ player, timeline } = panel);
   $("loop-info").textContent = "";
-  const lanes = [...state.labelers, REFERENCE].map((name, n) => ({
-    name, colour: name === REFERENCE ? "#1d2430" : LANE_COLOURS[n % LANE_COLOURS.length],
-  }));
-  timeline = new Timeline($("timeline"), {
-    numFrames: info.num_frames, fps: player.fps, groups: lanes, categories: [...state.categories.values()],
-  });
-  player.addEventListener("frame", (e) => {
-    $("frame-readout").textContent = String(e.detail.frame);
-    timeline.setFrame(e.detail.frame);
-  });
-  player.addEventListener("state", () => ($("play-button").textContent = player.paused ? "Play" : "Pause"));
-  timeline.addEventListener("seek", (e) => {
-    if (!player.paused) videoEl.pause();
+  timeline.addEventListener("seek", () => {
+    // Scrubbing leaves the place being looped.
     player.setLoop(null);
     $("loop-info").textContent = "";
-    player.seek(e.detail.frame);
   });
   renderPlaces();
   renderReference();
   window.mgstudio = { player, timeline, state };
-  videoEl.addEventListener("loadeddata", () => {
-    timeline.fit();
-    player.seek(0).then(() => app.classList.add("ready"));
-  }, { once: true });
+  panel.ready.then(() => app.classList.add("ready"));
 }
 
 function onKey(event) {
   if (!player || event.target.closest("input, select, textarea, button") || event.ctrlKey || event.metaKey || event.altKey) return;
-  const keys = {
-    ArrowRight: () => player.step(1),
-    ArrowLeft: () => player.step(-1),
-    " ": () => player.toggle(),
-  };
-  const run = keys[event.key];
+  const run = panel.keys[event.key];
   if (!run) return;
   event.preventDefault();
   run();
@@ -338,13 +316,6 @@ async function openComparison() {
     setRefs([...refs(), { start_frame: at, end_frame: at, category_code: first }]);
   });
   $("save-reference").addEventListener("click", saveReference);
-  $("zoom-in").addEventListener("click", () => timeline.zoom(2));
-  $("zoom-out").addEventListener("click", () => timeline.zoom(0.5));
-  $("zoom-fit").addEventListener("click", () => timeline.fit());
-  for (const b of app.querySelectorAll("button[data-action]")) {
-    const actions = { step_back: () => player.step(-1), step_forward: () => player.step(1), play_pause: () => player.toggle() };
-    b.addEventListener("click", () => actions[b.dataset.action]());
-  }
   document.addEventListener("keydown", onKey);
   await openVideo(state.status.videos[0].id);
 }

@@ -2,17 +2,16 @@
 // to the keyboard and the toolbar. Every edit goes through the store (applied at once, undoable)
 // and the syncer saves it; this module holds no segment state of its own.
 
+import { PlayerPanel } from "../components/player_panel.js";
 import { get, getAll, post } from "../lib/api.js";
 import { $ } from "../lib/dom.js";
 import { notice as showNotice, showError } from "../lib/notice.js";
 import { ConflictDialog, HelpDialog } from "./dialogs.js";
 import { Keymap } from "./keymap.js";
 import { CategoryPicker } from "./picker.js";
-import { FramePlayer, parseRate } from "./player.js";
 import { SegmentList } from "./seglist.js";
 import { RuleError, SegmentStore } from "./store.js";
 import { LocalKeeper, Syncer } from "./sync.js";
-import { Timeline } from "./timeline.js";
 
 const app = $("annotate-app");
 const SPEEDS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2];
@@ -28,12 +27,6 @@ const ui = {
 // The labeler works with eyes on the video: notices go away by themselves.
 const notice = (text, kind = "") => showNotice(text, kind, { hideAfter: 6000 });
 const fatal = (text) => showError($("page-error"), text);
-
-function formatTime(seconds) {
-  const m = Math.floor(seconds / 60);
-  const s = seconds - m * 60;
-  return `${m}:${s.toFixed(3).padStart(6, "0")}`;
-}
 
 async function main() {
   const assignmentId = Number(app.dataset.assignmentId);
@@ -62,21 +55,18 @@ async function main() {
   store.load(serverSegments, ui.readonlyViewer ? [] : keeper.takeKept());
   const syncer = new Syncer(store, keeper);
 
-  const videoEl = $("player");
-  videoEl.src = `/api/videos/${video.id}/proxy/`;
-  const player = new FramePlayer(videoEl, parseRate(video.fps_fraction, video.fps), video.num_frames);
-  const timeline = new Timeline($("timeline"), {
-    numFrames: video.num_frames,
-    fps: player.fps,
-    groups: config.groups,
+  const panel = new PlayerPanel(video, {
+    lanes: config.groups,
     categories: config.categories,
+    startFrame: config.assignment.last_frame || 0,
+    buttons: false, // every [data-action] button runs a command of the key map below
   });
+  const { player, timeline, video: videoEl } = panel;
   const list = new SegmentList($("segment-table"), $("segments-empty"), $("segment-count"), config.categories);
   const picker = new CategoryPicker($("picker"), config.groups, config.categories);
   const conflicts = new ConflictDialog($("conflict"), store, categories);
   const keymap = new Keymap(config.shortcuts, config.categories.map((c) => c.hotkey).filter(Boolean));
   const help = new HelpDialog($("help"), keymap, () => renderKeys());
-  $("frame-count").textContent = String(video.num_frames - 1);
 
   // ---- rendering ----
 
@@ -134,16 +124,8 @@ async function main() {
     renderSegments();
   });
 
-  player.addEventListener("frame", (event) => {
-    const { frame } = event.detail;
-    $("frame-readout").value = String(frame);
-    $("frame-readout").textContent = String(frame);
-    $("time-readout").textContent = formatTime(frame / player.fps);
-    timeline.setFrame(frame);
-    scheduleBookmark(frame);
-  });
+  player.addEventListener("frame", (event) => scheduleBookmark(event.detail.frame));
   player.addEventListener("state", () => {
-    $("play-button").textContent = player.paused ? "Play" : "Pause";
     $("loop-toggle").checked = !!player.loop;
     $("speed-select").value = String(videoEl.playbackRate);
   });
@@ -327,17 +309,6 @@ async function main() {
     localStorage.setItem("mgstudio:big-step", String(value));
     renderKeys();
   });
-  $("zoom-in").addEventListener("click", () => timeline.zoom(2));
-  $("zoom-out").addEventListener("click", () => timeline.zoom(0.5));
-  $("zoom-fit").addEventListener("click", () => timeline.fit());
-  timeline.addEventListener("view", (e) => {
-    const { start, span } = e.detail;
-    $("view-range").textContent = `frames ${Math.round(start)}–${Math.round(start + span) - 1}`;
-  });
-  timeline.addEventListener("seek", (e) => {
-    if (!player.paused) videoEl.pause();
-    player.seek(e.detail.frame);
-  });
   timeline.addEventListener("select", (e) => select(e.detail.uuid));
   timeline.addEventListener("resize", (e) => {
     const { uuid, start, end } = e.detail;
@@ -385,10 +356,7 @@ async function main() {
   renderMark();
   renderSegments();
   syncer.persistAndKick();
-  videoEl.addEventListener("loadeddata", () => {
-    timeline.fit();
-    player.seek(config.assignment.last_frame || 0).then(() => app.classList.add("ready"));
-  }, { once: true });
+  panel.ready.then(() => app.classList.add("ready"));
   videoEl.addEventListener("error", () => fatal("The browser could not play this video's proxy."));
   // For tests and benchmarks: the page's parts, read-only by convention.
   window.mgstudio = { player, store, syncer, timeline, keymap };

@@ -2,7 +2,7 @@
 // <svg role="img"> with a <title> and <desc>, and its numbers drawn as text, so the figure reads
 // without colour and to a screen reader. Data attributes (data-r, data-count…) name each mark.
 
-import { svg } from "./lib/dom.js";
+import { svg } from "../lib/dom.js";
 
 let uid = 0;
 

@@ -1,73 +1,63 @@
-// The timeline under the player: a frame ruler, one lane per category group with the segments as
-// bars (overlapping bars of one lane stack in rows), the playhead and the pending mark.
+// The timeline under the player: a frame ruler, the lanes with the segments as bars, the playhead
+// and the pending mark.
 //
 // It owns the view (first frame shown, frames across) and turns pointer input into requests it
-// dispatches as events: "seek" {frame}, "select" {uuid}, "resize" {uuid, start, end}. It never
-// edits the store itself.
+// dispatches as events: "seek" {frame}, "select" {uuid}, "resize" {uuid, start, end}, and "view"
+// {start, span} when the view moves. It never edits segments itself.
+
+import { el } from "../lib/dom.js";
+import { Lanes, placeBar } from "./lanes.js";
 
 const MIN_SPAN = 20; // frames across at the deepest zoom: each frame is tens of pixels wide
-const ROW = 18; // px per bar row
 const LABEL_W = 104; // px of lane names on the left
-const EDGE = 6; // px of a bar's grab zone at each end
 const TICK_STEPS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000];
 
-const el = (tag, cls) => {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  return node;
-};
-
 export class Timeline extends EventTarget {
+  /**
+   * @param {HTMLElement} root  the (empty) timeline box
+   * @param {{numFrames:number, fps:number, groups:{name:string, colour:string}[], categories:object[]}} options
+   */
   constructor(root, { numFrames, fps, groups, categories }) {
     super();
     this.root = root;
     this.numFrames = numFrames;
     this.fps = fps;
-    this.groups = groups;
-    this.groupOf = new Map(categories.map((c) => [c.code, c.group]));
-    this.colourOf = new Map(groups.map((g) => [g.name, g.colour]));
+    this.lanes = new Lanes(groups, categories);
     this.view = { start: 0, span: Math.max(MIN_SPAN, numFrames) };
     this.segments = [];
     this.selected = null;
     this.frame = 0;
     this.mark = null;
     this.drag = null;
+    this.listening = new AbortController();
     this.build();
-    new ResizeObserver(() => this.render()).observe(this.ruler);
+    this.resizes = new ResizeObserver(() => this.render());
+    this.resizes.observe(this.ruler);
   }
 
   build() {
     this.root.replaceChildren();
     this.root.classList.add("tl");
-    const rulerRow = el("div", "tl-row tl-ruler-row");
-    const corner = el("div", "tl-label");
-    corner.textContent = "frame";
-    this.ruler = el("canvas", "tl-ruler");
-    rulerRow.append(corner, this.ruler);
-    this.lanesBox = el("div", "tl-lanes");
-    this.playhead = el("div", "tl-playhead");
-    this.markBand = el("div", "tl-mark");
+    this.ruler = el("canvas", { class: "tl-ruler" });
+    const rulerRow = el("div", { class: "tl-row tl-ruler-row" }, el("div", { class: "tl-label", text: "frame" }), this.ruler);
+    this.playhead = el("div", { class: "tl-playhead" });
+    this.markBand = el("div", { class: "tl-mark" });
     this.markBand.hidden = true;
-    this.laneEls = new Map();
-    for (const g of this.groups) {
-      const lane = el("div", "tl-lane");
-      lane.dataset.group = g.name;
-      const label = el("div", "tl-label");
-      label.textContent = g.name;
-      label.style.borderLeftColor = g.colour;
-      const track = el("div", "tl-track");
-      track.dataset.group = g.name;
-      lane.append(label, track);
-      this.lanesBox.append(lane);
-      this.laneEls.set(g.name, track);
-    }
     // Both span the whole height, above the ruler and every lane.
-    this.root.append(rulerRow, this.lanesBox, this.markBand, this.playhead);
-    this.root.addEventListener("pointerdown", (e) => this.onPointerDown(e));
-    this.root.addEventListener("pointermove", (e) => this.onPointerMove(e));
-    this.root.addEventListener("pointerup", (e) => this.onPointerUp(e));
-    this.root.addEventListener("pointercancel", () => (this.drag = null));
-    this.root.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+    this.root.append(rulerRow, this.lanes.box, this.markBand, this.playhead);
+    const on = (type, handler, options = {}) =>
+      this.root.addEventListener(type, handler, { ...options, signal: this.listening.signal });
+    on("pointerdown", (e) => this.onPointerDown(e));
+    on("pointermove", (e) => this.onPointerMove(e));
+    on("pointerup", (e) => this.onPointerUp(e));
+    on("pointercancel", () => (this.drag = null));
+    on("wheel", (e) => this.onWheel(e), { passive: false });
+  }
+
+  /** Stop listening to the box, so that another timeline can be built in it. */
+  close() {
+    this.listening.abort();
+    this.resizes.disconnect();
   }
 
   // ---- geometry ----
@@ -178,61 +168,15 @@ export class Timeline extends EventTarget {
     ctx.stroke();
   }
 
-  /** Greedy rows per lane: a bar goes to the first row whose last bar ended before it. */
-  layout() {
-    const rows = new Map(this.groups.map((g) => [g.name, []]));
-    const placed = [];
-    for (const s of [...this.segments].sort((a, b) => a.start - b.start || a.end - b.end)) {
-      // A bar names its lane (review: one lane per labeler), else its category's group does.
-      const group = s.lane || this.groupOf.get(s.code) || this.groups[this.groups.length - 1].name;
-      const ends = rows.get(group) || [];
-      let row = ends.findIndex((end) => end < s.start);
-      if (row < 0) row = ends.length;
-      ends[row] = s.end;
-      rows.set(group, ends);
-      placed.push({ s, group, row });
-    }
-    return { rows, placed };
-  }
-
   renderBars() {
-    const { rows, placed } = this.layout();
-    const bars = new Map([...this.laneEls.keys()].map((g) => [g, []]));
     const { start, span } = this.view;
-    for (const { s, group, row } of placed) {
-      if (s.end + 1 < start || s.start > start + span) continue;
-      const bar = el("div", "tl-bar");
-      bar.dataset.uuid = s.uuid;
-      bar.dataset.start = s.start;
-      bar.dataset.end = s.end;
-      bar.dataset.code = s.code;
-      const left = this.xOf(s.start);
-      bar.style.left = `${left}px`;
-      bar.style.width = `${Math.max(3, this.xOf(s.end + 1) - left)}px`;
-      bar.style.top = `${2 + row * ROW}px`;
-      bar.style.background = s.colour || this.colourOf.get(group);
-      bar.title = `C${s.code} [${s.start}, ${s.end}]`;
-      const chosen = this.selected instanceof Set ? this.selected.has(s.uuid) : s.uuid === this.selected;
-      if (chosen) bar.classList.add("selected");
-      if (s.problem) bar.classList.add("problem");
-      if (s.pending) bar.classList.add("pending");
-      if (s.muted) bar.classList.add("muted");
-      const label = el("span");
-      label.textContent = `C${s.code}`;
-      bar.append(label, el("span", "tl-edge start"), el("span", "tl-edge end"));
-      (bars.get(group) || bars.get(this.groups[this.groups.length - 1].name)).push(bar);
-    }
-    for (const [group, track] of this.laneEls) {
-      track.style.height = `${4 + Math.max(1, rows.get(group).length) * ROW}px`;
-      track.replaceChildren(...bars.get(group));
-    }
+    this.lanes.render(this.segments, this.selected, { xOf: (frame) => this.xOf(frame), start, span });
   }
 
   renderPlayhead() {
     const x = this.xOf(this.frame);
     const w = Math.max(2, this.scale);
-    const labelW = LABEL_W;
-    this.playhead.style.left = `${labelW + x}px`;
+    this.playhead.style.left = `${LABEL_W + x}px`;
     this.playhead.style.width = `${w}px`;
     this.playhead.hidden = x < -w || x > this.width;
     this.markBand.hidden = this.mark === null;
@@ -240,7 +184,7 @@ export class Timeline extends EventTarget {
       const a = Math.min(this.mark, this.frame);
       const b = Math.max(this.mark, this.frame) + 1;
       const left = Math.max(0, this.xOf(a));
-      this.markBand.style.left = `${labelW + left}px`;
+      this.markBand.style.left = `${LABEL_W + left}px`;
       this.markBand.style.width = `${Math.max(2, Math.min(this.width, this.xOf(b)) - left)}px`;
     }
   }
@@ -278,9 +222,7 @@ export class Timeline extends EventTarget {
     const boundary = this.boundaryAtClientX(event.clientX);
     if (drag.which === "start") drag.start = Math.min(boundary, drag.end);
     else drag.end = Math.max(boundary - 1, drag.start);
-    const left = this.xOf(drag.start);
-    drag.bar.style.left = `${left}px`;
-    drag.bar.style.width = `${Math.max(3, this.xOf(drag.end + 1) - left)}px`;
+    placeBar(drag.bar, this.xOf(drag.start), this.xOf(drag.end + 1));
     drag.bar.title = `[${drag.start}, ${drag.end}]`;
     const frame = drag.which === "start" ? drag.start : drag.end;
     this.dispatchEvent(new CustomEvent("seek", { detail: { frame } }));

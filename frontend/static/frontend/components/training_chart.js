@@ -1,7 +1,7 @@
 // R against the reference answer over training rounds, as a small line (issue 8): drawn for a
 // labeler on their own results page and for every labeler on the admin's training page.
 
-import { svg } from "./lib/dom.js";
+import { svg } from "../lib/dom.js";
 import { formatR } from "./charts.js";
 
 /** R per round as a line with a point per round (rounds without a reference are skipped). */
