@@ -4,8 +4,8 @@ Pure module (no Django): it only turns text into :class:`ImportedSegment` rows, 
 :class:`SegmentImportError` naming the line (or annotation) and the problem. Resolving video ids
 and category names against a project, and writing, is ``annotator.services.segment_import``.
 
-Frames follow design §4: 0-based, ``end_frame`` inclusive, and seconds become frames with the one
-rule ``frame = floor(t × fps)``.
+Frames follow docs/design.md §4: 0-based, ``end_frame`` inclusive, and seconds become frames with
+the one rule ``frame = floor(t × fps)``.
 
 ELAN stores times in integer milliseconds and an annotation's end time is **exclusive** (the
 annotation covers ``[t_start, t_end)``). So:

@@ -11,7 +11,7 @@ from annotator.models import (
     Subject,
     Video,
 )
-from pipeline.models import Job
+from jobs.models import Job
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -30,8 +30,7 @@ class JobSerializer(serializers.ModelSerializer):
             "max_attempts",
             "params",
             "result",
-            "project",
-            "video",
+            "scope",
             "created_at",
             "started_at",
             "finished_at",
@@ -168,11 +167,8 @@ class VideoSerializer(serializers.ModelSerializer):
         return [a.labeler.code for a in video.assignments.all() if not a.is_training]
 
     def get_ingest_job(self, video) -> dict | None:
-        jobs = [j for j in video.jobs.all() if j.kind == "ingest"]
-        if not jobs:
-            return None
-        latest = max(jobs, key=lambda j: j.pk)
-        return JobSummarySerializer(latest).data
+        job = video.ingest_job
+        return JobSummarySerializer(job).data if job else None
 
 
 class LabelerVideoSerializer(VideoSerializer):

@@ -1,4 +1,4 @@
-"""Read a release (design §10) and turn it into PyTorch datasets.
+"""Read a release (docs/design.md §10) and turn it into PyTorch datasets.
 
 Shapes: a clip's pose sequence is ``(T, V, C)`` — T frames, V = 22 iMiGUE joints, C = 3
 (x, y, score) after :func:`normalise`. Batches from :func:`collate_padded` are ``(N, T_max, V, C)``

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-# iMiGUE (CVPR 2021) Tables 3 and 5, design §11: (Top-1, Top-5) in percent; emotion accuracy.
+# iMiGUE (CVPR 2021) Tables 3 and 5, docs/design.md §11: (Top-1, Top-5) in percent; emotion
+# accuracy.
 PAPER_NUMBERS: dict[str, tuple[float, float | None]] = {
     "lstm": (32.36, 72.93),
     "blstm": (32.39, 71.34),

@@ -1,4 +1,4 @@
-"""Skeleton layouts as data, and their mapping to the 22-joint iMiGUE layout (design §9).
+"""Skeleton layouts as data, and their mapping to the 22-joint iMiGUE layout (docs/design.md §9).
 
 Every pose array here is ``(T, K, 3)``: T frames, K keypoints of the source layout, and
 (x, y, score) in pixels. A joint that a layout does not have, or that the detector missed, is

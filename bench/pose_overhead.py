@@ -24,7 +24,7 @@ from pipeline.poses import (  # noqa: E402
     extract_poses,
     load_predictor,
 )
-from tests import media_factory as mf  # noqa: E402
+from tests.support import media_factory as mf  # noqa: E402
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Benchmark: make_proxy against the bare ffmpeg command it runs (issue 2).
+"""Benchmark: make_proxy against the bare ffmpeg command it runs.
 
 Generates a 1280x720, 25 fps test clip, then times, alternating in one run:
   (a) reference: the argv from ``proxy_command`` run by subprocess, no progress reading;

@@ -1,7 +1,7 @@
-"""Benchmark: release export of 1,000 clips with poses against a plain ``tar`` (issue 6).
+"""Benchmark: release export of 1,000 clips with poses against a plain ``tar``.
 
-Target (design §12): the export is dominated by I/O — at most 1.5× a plain ``tar -cf`` of the
-same clip and pose files.
+Target (docs/design.md §12): the export is dominated by I/O — at most 1.5× a plain ``tar -cf`` of
+the same clip and pose files.
 
 Data (made by the script under --workdir): a few real H.264 mp4 clips (numbered frames, no
 audio, made with ffmpeg by tests/media_factory) copied to --clips files, and one pose file per
@@ -55,9 +55,9 @@ from annotator.release import (  # noqa: E402
     tarball,
     write_release,
 )
-from annotator.release.writer import sha256_file  # noqa: E402
 from annotator.taxonomy import IMIGUE  # noqa: E402
-from tests.media_factory import make_numbered_video  # noqa: E402
+from pipeline.hashing import sha256_file  # noqa: E402
+from tests.support.media_factory import make_numbered_video  # noqa: E402
 
 TARGET = 1.5
 

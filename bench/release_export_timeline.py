@@ -1,4 +1,4 @@
-"""Diagnostic for the release-export benchmark (issue 6): where the export's time and CPU go.
+"""Diagnostic for the release-export benchmark: where the export's time and CPU go.
 
 Not a target check: ``bench/release_export.py`` measures the target. This script runs the same
 export (same generated data) and reports, per export, the CPU of this process, of GNU tar and
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import release_export as bench  # noqa: E402
 
 from annotator.release import tarball  # noqa: E402
-from annotator.release.writer import sha256_file  # noqa: E402
+from pipeline.hashing import sha256_file  # noqa: E402
 
 
 def _cpu(who: int) -> float:

@@ -1,4 +1,4 @@
-"""Benchmark: saving segments under load, gunicorn + PostgreSQL (issue 3).
+"""Benchmark: saving segments under load, gunicorn + PostgreSQL.
 
 What it measures: the client-side latency of the segment save API (POST /api/segments/,
 PATCH and DELETE /api/segments/<client_uuid>/) while N simulated labelers (default 20) save

@@ -1,4 +1,4 @@
-"""Benchmark: one-frame steps on the annotate page of a 30-minute video with 300 segments (issue 3).
+"""Benchmark: one-frame steps on the annotate page of a 30-minute video with 300 segments.
 
 Target: the page loads and a one-frame step shows the new frame in < 50 ms (p95) on this machine.
 
@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
-from tests.browser import CHROMIUM_ARGS, PASSWORD, chromium_path  # noqa: E402
+from tests.support.browser import CHROMIUM_ARGS, PASSWORD, chromium_path  # noqa: E402
 
 TARGET_MS = 50.0
 SECONDS = 1800

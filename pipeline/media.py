@@ -11,7 +11,6 @@ Proxy frame ``i`` is source frame ``i`` (presentation order); nothing is dropped
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import signal
 import subprocess
@@ -73,15 +72,6 @@ class MediaError(Exception):
 
     def __str__(self) -> str:
         return self.message
-
-
-def sha256_of_file(path: StrPath, chunk_size: int = 8 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks so large videos never sit in memory."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _ffprobe(path: StrPath, **kwargs: Any) -> dict[str, Any]:

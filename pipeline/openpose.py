@@ -11,8 +11,9 @@ pixels. Two sources are read:
 
 Both become the same per-frame list of detections, and the main subject is chosen from that list
 with the tracker of the OpenPifPaf stage (``pipeline.subject``), so imported and extracted poses
-follow one rule (design §9). The result is stored like extracted poses: ``(T, 137, 3)`` float32
-with the layout name ``openpose137``, which ``baselines.skeleton`` maps to the 22-joint layout.
+follow one rule (docs/design.md §9). The result is stored like extracted poses: ``(T, 137, 3)``
+float32 with the layout name ``openpose137``, which ``baselines.skeleton`` maps to the 22-joint
+layout.
 """
 
 from __future__ import annotations

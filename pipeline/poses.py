@@ -1,4 +1,4 @@
-"""Pose extraction with OpenPifPaf on a blurred clip (design §9). Pure: no Django.
+"""Pose extraction with OpenPifPaf on a blurred clip (docs/design.md §9). Pure: no Django.
 
 The checkpoint always comes from a local path (POSE_CHECKPOINT): nothing is downloaded. A body
 checkpoint gives COCO-17 keypoints, a whole-body one 133 (hands included); the layout name is
@@ -164,6 +164,7 @@ def _windows(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarra
 
 
 def save_poses(result: PoseResult, path: Path) -> None:
-    """The release's pose file (design §10): keypoints (T, K, 3) float32 and the layout name."""
+    """The release's pose file (docs/design.md §10): keypoints (T, K, 3) float32 and the layout
+    name."""
     with open(path, "wb") as fh:
         np.savez_compressed(fh, keypoints=result.keypoints.astype(np.float32), layout=result.layout)

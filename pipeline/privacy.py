@@ -17,8 +17,8 @@ from pipeline.faces import BlurReport, FaceDetector, HaarDetector
 from pipeline.frames import iter_frames
 from pipeline.media import StrPath
 
-# The measured choice for verification (docs/benchmarks.md, issue 5): a different model family
-# from the CenterFace blur; eye confirmation stops textured backgrounds passing as faces.
+# The measured choice for verification (docs/benchmarks.md, "Face detectors"): a different model
+# family from the CenterFace blur; eye confirmation stops textured backgrounds passing as faces.
 VERIFY_THRESHOLD = 3.0
 
 

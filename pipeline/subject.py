@@ -1,4 +1,4 @@
-"""Pick the main subject of a clip from per-frame pose detections (design §9). Pure numpy.
+"""Pick the main subject of a clip from per-frame pose detections (docs/design.md §9). Pure numpy.
 
 Press-conference clips often show more than one person (an interpreter, a moderator). The main
 subject is the person tracked across the clip with the largest mean box nearest the centre.

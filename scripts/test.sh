@@ -9,6 +9,8 @@ bash scripts/install.sh --test || exit 1
 py=.venv/bin/python
 
 .venv/bin/ruff check . || exit 1
+# The layer and purity rules of docs/design.md §14 (.importlinter).
+.venv/bin/lint-imports || exit 1
 
 start_services() {
   if ! pg_isready -q -h 127.0.0.1 2>/dev/null; then
@@ -32,13 +34,13 @@ env -u DATABASE_URL -u CELERY_BROKER_URL MGSTUDIO_DATA_DIR="$(mktemp -d)" \
   $py -m pytest "$@" || status=1
 
 echo "=== run 2/2: PostgreSQL + Redis ==="
-# baselines/ is pure PyTorch with no database or broker: running it twice would prove nothing.
+# tests/unit is pure code with no database or broker: running it twice would prove nothing.
 if start_services; then
   redis-cli -h 127.0.0.1 -n 15 flushdb >/dev/null
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/mgstudio \
   CELERY_BROKER_URL=redis://127.0.0.1:6379/15 \
   MGSTUDIO_DATA_DIR="$(mktemp -d)" \
-    $py -m pytest --ignore=tests/baselines "$@" || status=1
+    $py -m pytest --ignore=tests/unit "$@" || status=1
 else
   status=1
 fi

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.workers", "tests.browser"]
+pytest_plugins = ["tests.support.workers", "tests.support.browser"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _data_dirs():
+    from mgstudio.data_dirs import ensure_data_dirs
+
+    ensure_data_dirs()
 
 
 @pytest.fixture(autouse=True)

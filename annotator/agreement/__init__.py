@@ -1,4 +1,4 @@
-"""Inter-labeler agreement, exactly as design §6 defines it. Pure: no Django import.
+"""Inter-labeler agreement, exactly as docs/design.md §6 defines it. Pure: no Django import.
 
 Callers (the AgreementRun service, `manage.py reliability`, the dashboard) turn rows into
 `Segment`s, call these functions and store the results with `RULE_VERSION` and θ; keeping the

@@ -1,4 +1,4 @@
-"""One clip from two labelers' segments (design §7): the consensus bounds rule. Pure."""
+"""One clip from two labelers' segments (docs/design.md §7): the consensus bounds rule. Pure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ RULES = ("mean", "union", "intersection")
 
 
 def _half_up(total: int) -> int:
-    """total / 2 with halves rounded up (design §7), exact for integers of any sign."""
+    """total / 2 with halves rounded up (docs/design.md §7), exact for integers of any sign."""
     return -((-total) // 2)
 
 

@@ -1,4 +1,4 @@
-"""Segments, tIoU and the constants of the agreement rule (design §6.1–2).
+"""Segments, tIoU and the constants of the agreement rule (docs/design.md §6.1–2).
 
 Kept apart from matching so that the one formula everything else rests on is easy to audit.
 """
@@ -14,16 +14,17 @@ import numpy as np
 # old AgreementRun is never compared with a new one as if they measured the same thing.
 RULE_VERSION = "mg-agreement/1"
 
-# θ, the project setting (design §6.2).
+# θ, the project setting (docs/design.md §6.2).
 DEFAULT_THETA = 0.5
 
-# The θ values of the R(θ) curve (design §6.6); k/10 so that each equals its decimal literal.
+# The θ values of the R(θ) curve (docs/design.md §6.6); k/10 so that each equals its decimal
+# literal.
 THETA_GRID: tuple[float, ...] = tuple(k / 10 for k in range(1, 10))
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """One MG instance as one labeler marked it: 0-based frames, end inclusive (design §4).
+    """One MG instance as one labeler marked it: 0-based frames, end inclusive (docs/design.md §4).
 
     `id` is whatever the caller needs to find the segment again (a primary key, a uuid, a CSV
     row); the module only carries it through to matches and disagreements. `category` is any
@@ -36,7 +37,7 @@ class Segment:
     category: Hashable
 
     def __post_init__(self) -> None:
-        # The same rules the API enforces (design §5), so a bad import fails here, not as a
+        # The same rules the API enforces (docs/design.md §5), so a bad import fails here, not as a
         # silently wrong R.
         if self.start < 0:
             raise ValueError(f"segment {self.id!r}: start {self.start} is negative")
@@ -57,7 +58,7 @@ def check_theta(theta: float) -> float:
 
 
 def tiou(a: Segment, b: Segment) -> float:
-    """Temporal IoU on inclusive frames (design §6.1): touching at one frame gives I = 1."""
+    """Temporal IoU on inclusive frames (docs/design.md §6.1): touching at one frame gives I = 1."""
     inter = max(0, min(a.end, b.end) - max(a.start, b.start) + 1)
     return inter / (a.length + b.length - inter)
 
@@ -89,6 +90,7 @@ def canonical(segments: Sequence[Segment]) -> tuple[Segment, ...]:
 
 
 def r_value(m: int, n_i: int, n_j: int) -> float | None:
-    """R = 2M / (n_i + n_j) (design §6.4); None when both sides are empty, where it is undefined."""
+    """R = 2M / (n_i + n_j) (docs/design.md §6.4); None when both sides are empty, where it is
+    undefined."""
     total = n_i + n_j
     return None if total == 0 else 2 * m / total

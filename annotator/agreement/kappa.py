@@ -1,10 +1,10 @@
-"""Frame-level Cohen's κ: the chance-corrected companion of R (design §6.6).
+"""Frame-level Cohen's κ: the chance-corrected companion of R (docs/design.md §6.6).
 
 R counts segments and so ignores agreement that chance alone would produce; κ corrects for it,
 at the price of working on frames instead of MG instances.
 
-Co-occurrence (design §5 allows overlapping MGs): each frame gets ONE nominal label, the SET of
-categories active in it; the empty set is "no MG". Two labelers agree on a frame only when the
+Co-occurrence (docs/design.md §5 allows overlapping MGs): each frame gets ONE nominal label, the SET
+of categories active in it; the empty set is "no MG". Two labelers agree on a frame only when the
 sets are equal, so a frame one labeler marks {c1, c2} and the other {c1} is a disagreement.
 This keeps plain Cohen's κ (one label per frame per rater) without dropping overlapping segments;
 a same-category overlap collapses to that category once. It is stricter than a per-category

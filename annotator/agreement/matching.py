@@ -1,4 +1,5 @@
-"""One video, two labelers: the optimal matching and the disagreements left over (design §6.3–5)."""
+"""One video, two labelers: the optimal matching and the disagreements left over (docs/design.md
+§6.3–5)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from .core import DEFAULT_THETA, RULE_VERSION, Segment, canonical, check_theta, 
 
 
 class DisagreementKind(StrEnum):
-    """The four kinds of leftovers (design §6.5); the values are what gets stored and shown."""
+    """The four kinds of leftovers (docs/design.md §6.5); the values are what gets stored and
+    shown."""
 
     LABEL_CONFLICT = "label_conflict"
     LOW_OVERLAP = "low_overlap"
@@ -95,7 +97,7 @@ class VideoAgreement:
 
     @property
     def r(self) -> float | None:
-        """2M / (n_i + n_j); None when neither labeler marked anything (design §6.4)."""
+        """2M / (n_i + n_j); None when neither labeler marked anything (docs/design.md §6.4)."""
         return r_value(self.m, self.n_i, self.n_j)
 
     def disagreement_counts(self) -> dict[DisagreementKind, int]:

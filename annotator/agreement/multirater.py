@@ -1,9 +1,9 @@
-"""Figures for a training round, where every labeler labels the same items (issue 8). Pure.
+"""Figures for a training round, where every labeler labels the same items. Pure.
 
 - `fleiss_kappa_frames`: Fleiss' κ over frame-level labels (the set of categories active in a
   frame, as `kappa` defines it), for any number of raters. Frames come in runs of identical
   labels, so the subject table is built per run and weighted by run length.
-- `round_report`: the pairwise R matrix (design §6 rule), each labeler's mean R against the
+- `round_report`: the pairwise R matrix (docs/design.md §6 rule), each labeler's mean R against the
   others, Fleiss' κ, a confusion table of label conflicts, and the "places" where labelers
   differ: groups of segments tied by matches in any pair, with their onset/offset spread and
   who left the place out.

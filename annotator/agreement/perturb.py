@@ -3,8 +3,9 @@
 Real inter-labeler data for iMiGUE is not public, but its final label table is: labeler i gets
 the real labels, labeler j a copy perturbed in the four ways two people really differ —
 boundaries a few frames apart, another category chosen, an MG missed, an MG seen that the other
-did not mark. Each perturbation moves R in a predictable way (see `tests/test_agreement_real_data`),
-so the agreement code can be checked end to end on realistic data, not only on toy examples.
+did not mark. Each perturbation moves R in a predictable way (see
+`tests/db/test_agreement_real_data`), so the agreement code can be checked end to end on
+realistic data, not only on toy examples.
 
 - `load_imigue_labels`: the iMiGUE label table (CSV) → {video_id: [Segment]}.
 - `perturb`: one video's segments → labeler j's copy; deterministic for a seed.

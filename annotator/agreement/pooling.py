@@ -1,7 +1,7 @@
 """Across videos and labeler pairs: pooled R, R_avg, R per category, R(θ), boundary deltas.
 
-Pooling sums M and the counts before dividing (design §6.4), so a video with two segments weighs
-less than one with two hundred, as it should: R measures segments, not videos.
+Pooling sums M and the counts before dividing (docs/design.md §6.4), so a video with two segments
+weighs less than one with two hundred, as it should: R measures segments, not videos.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def r_curve(
     videos: Iterable[tuple[Sequence[Segment], Sequence[Segment]]],
     thetas: Sequence[float] = THETA_GRID,
 ) -> tuple[ThetaPoint, ...]:
-    """R(θ) pooled over (segments_i, segments_j) pairs of videos (design §6.6).
+    """R(θ) pooled over (segments_i, segments_j) pairs of videos (docs/design.md §6.6).
 
     Shows how much of R hinges on the choice of θ. Non-increasing in θ: a higher θ only removes
     feasible pairs, so the maximum number of matches cannot grow.
@@ -162,7 +162,7 @@ class VideoPairAgreement:
 
 @dataclass(frozen=True, slots=True)
 class PairAgreement:
-    """R_pair(i, j) pooled over the videos the two share (design §6.4)."""
+    """R_pair(i, j) pooled over the videos the two share (docs/design.md §6.4)."""
 
     labeler_i: Hashable
     labeler_j: Hashable
@@ -177,7 +177,7 @@ class PairAgreement:
 
 
 def r_avg(pairs: Iterable[PairAgreement | Pooled]) -> float | None:
-    """Mean of R_pair over the pairs that share at least one video (design §6.4).
+    """Mean of R_pair over the pairs that share at least one video (docs/design.md §6.4).
 
     A pair whose shared videos hold no segment at all has no R; it is left out of the mean
     rather than counted as 0 or 1. None when no pair has an R.

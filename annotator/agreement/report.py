@@ -40,7 +40,7 @@ def project_report(
     num_frames: Mapping[Hashable, int] | None = None,
     category_names: Mapping[Hashable, str] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of design §6 for one project, ready to store as JSON.
+    """Every figure of docs/design.md §6 for one project, ready to store as JSON.
 
     `video_names` maps the video keys used in `agreement` to what people call them (external
     ids); `num_frames` enables frame-level κ (videos without a frame count are left out of it).

@@ -1,7 +1,7 @@
 """Interoperability with other micro-gesture tools and datasets. Pure: no Django.
 
 - :mod:`.imigue`: iMiGUE's label table (read, write byte-identically) and raw per-video label
-  files (``start_sec<TAB>end_sec<TAB>class``), frames by ``floor(t × 25)`` (design §4).
+  files (``start_sec<TAB>end_sec<TAB>class``), frames by ``floor(t × 25)`` (docs/design.md §4).
 - :mod:`.miga`: MiGA-style per-video ``<VVVV>_label.csv``.
 - :mod:`.eaf`: ELAN ``.eaf`` per video (pympi-ling): one tier per labeler + ``consensus``.
 - :mod:`.pyskl`: a PYSKL-style pickle of clips' poses.

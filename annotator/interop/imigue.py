@@ -15,7 +15,8 @@ falls short).
 **label_id** is 1-based within a video. A video whose rows all carry their source's ids (1..n)
 keeps them: iMiGUE orders by start time, but rows that start together stay in the order of its
 raw files (6 videos of the table are not sorted by (start, end, class), 34 not by frames).
-Otherwise rows are numbered in time order by (start_frame, end_frame, class), design §10's k + 1.
+Otherwise rows are numbered in time order by (start_frame, end_frame, class): the k + 1 of
+docs/design.md §10.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ header and one row per MG in label order::
     clip_id,start_frame,end_frame,class
     0298_0,168,257,4
 
-``clip_id`` = ``VVVV_k`` with k = label_id − 1 (design §10), frames 0-based with the end
-inclusive (design §4), ``class`` the taxonomy code as in iMiGUE's table (99 = C32).
+``clip_id`` = ``VVVV_k`` with k = label_id − 1 (docs/design.md §10), frames 0-based with the end
+inclusive (docs/design.md §4), ``class`` the taxonomy code as in iMiGUE's table (99 = C32).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("annotator", "0005_training_rounds"),
-        ("pipeline", "0001_initial"),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
-                to="pipeline.job",
+                to="jobs.job",
             ),
         ),
         migrations.AddField(

@@ -1,4 +1,4 @@
-"""The domain model of design §3, one module per concern."""
+"""The domain model of docs/design.md §3, one module per concern."""
 
 from .history import AppendOnlyError, AppendOnlyModel
 from .labeling import Assignment, Labeler, Segment, SegmentHistory

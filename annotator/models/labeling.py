@@ -57,7 +57,8 @@ class Assignment(models.Model):
 
 
 class Segment(models.Model):
-    """One MG instance as a labeler marked it: frames are 0-based, end inclusive (design §4)."""
+    """One MG instance as a labeler marked it: frames are 0-based, end inclusive (docs/design.md
+    §4)."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="segments")
     client_uuid = models.UUIDField(default=uuid.uuid4, unique=True)

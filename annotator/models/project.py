@@ -108,12 +108,16 @@ class Video(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     error_code = models.CharField(max_length=50, blank=True)
     error = models.TextField(blank=True)
+    # The latest hash, probe and proxy of the source (docs/design.md §13).
+    ingest_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Review (design §7): closed by an admin once every disagreement is decided; its clips are
-    # then made and the decisions can no longer be undone.
+    # Review (docs/design.md §7): closed by an admin once every disagreement is decided; its clips
+    # are then made and the decisions can no longer be undone.
     review_closed_at = models.DateTimeField(null=True, blank=True)
     review_closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

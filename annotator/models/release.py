@@ -35,7 +35,7 @@ class Release(models.Model):
     )
     error = models.TextField(blank=True)
     job = models.ForeignKey(
-        "pipeline.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -64,6 +64,9 @@ class BaselineRun(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     artefacts = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Agreement runs, disagreements, review decisions and the clips they produce (design §6–7)."""
+"""Agreement runs, disagreements, review decisions and the clips they produce (docs/design.md
+§6–7)."""
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +19,10 @@ class AgreementRun(models.Model):
     # The whole report of annotator.agreement.report (per category, R(θ), deltas, κ, counts).
     summary = models.JSONField(default=dict, blank=True)
     trigger = models.CharField(max_length=30, blank=True, help_text="submission, manual, theta")
+    # The job that computed the run; none for a run recorded outside the job system.
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -114,7 +119,7 @@ class Clip(models.Model):
     origin = models.CharField(max_length=20, choices=Origin.choices)
     provenance = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AGREED)
-    # Outputs of processing (paths under MEDIA_ROOT) and its privacy record (design §8).
+    # Outputs of processing (paths under MEDIA_ROOT) and its privacy record (docs/design.md §8).
     clip_file = models.CharField(max_length=500, blank=True, help_text="Blurred, no audio")
     pose_file = models.CharField(max_length=500, blank=True)
     pose_layout = models.CharField(max_length=50, blank=True)
@@ -124,6 +129,10 @@ class Clip(models.Model):
     pose_sha256 = models.CharField(max_length=64, blank=True)
     privacy = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # The job of the processing stage the clip is in, or was in last (cut, privacy, poses).
+    processing_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

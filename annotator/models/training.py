@@ -1,4 +1,4 @@
-"""Labeler training (issue 8): guidelines, training rounds on sample videos, reference answers."""
+"""Labeler training: guidelines, training rounds on sample videos, reference answers."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""The pure core of a dataset release (design §10): splits, clip ids, writer, validator,
+"""The pure core of a dataset release (docs/design.md §10): splits, clip ids, writer, validator,
 datasheet. No Django import anywhere in this package: the export command and the API turn the
 project's models into plain rows and call these functions."""
 

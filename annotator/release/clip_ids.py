@@ -1,9 +1,9 @@
-"""Clip ids of a release (design §10): ``{video_id:04d}_{k}``, k = 0-based time-order index.
+"""Clip ids of a release (docs/design.md §10): ``{video_id:04d}_{k}``, k = 0-based time-order index.
 
 Only integer video ids are accepted (an int, or a string of digits). A release's video ids are
 the project's pseudonymous numeric ids; a free-text id could carry a source file name, which
-design §8 (invariant 3) forbids in a release, and the baselines' reader parses ``video_id`` as an
-integer. A non-numeric id therefore raises ``ValueError`` instead of being passed through.
+docs/design.md §8 (invariant 3) forbids in a release, and the baselines' reader parses ``video_id``
+as an integer. A non-numeric id therefore raises ``ValueError`` instead of being passed through.
 """
 
 from __future__ import annotations

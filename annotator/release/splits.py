@@ -1,4 +1,4 @@
-"""Train/test splits of a release (design §10): cross-subject for MGs, balanced for emotion.
+"""Train/test splits of a release (docs/design.md §10): cross-subject for MGs, balanced for emotion.
 
 Pure (no Django). Inputs are plain rows — the dicts that become ``clips.csv`` / ``videos.csv`` —
 so the same functions split a project's clips, an imported iMiGUE table or a test fixture.
@@ -37,7 +37,7 @@ __all__ = [
     "parse_protocol",
 ]
 
-EMOTIONS = ("positive", "negative")  # win → positive, lose → negative (design §3)
+EMOTIONS = ("positive", "negative")  # win → positive, lose → negative (docs/design.md §3)
 DEFAULT_TEST_FRACTION = 0.25  # iMiGUE's official split puts 4,563 of 18,498 clips in test
 DEFAULT_EMOTION_TEST_FRACTION = 0.5  # iMiGUE: 102 train / 100 test videos
 

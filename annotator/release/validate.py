@@ -1,4 +1,4 @@
-"""Re-check a written release (design §10) with no Django: :func:`validate_release`.
+"""Re-check a written release (docs/design.md §10) with no Django: :func:`validate_release`.
 
 Checks: every manifest entry's size and sha256; files the manifest does not list; the CSV
 schemas (exact columns, integer/number fields, frames ``end ≥ start ≥ 0`` and
@@ -15,7 +15,6 @@ which differs from (start, end, class) order in 34 of its 359 videos.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import subprocess
 import tarfile
@@ -26,12 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.hashing import sha256_file
+
 from .clip_ids import CLIP_ID_RE
 from .writer import CLIP_COLUMNS, SUBJECT_COLUMNS, VIDEO_COLUMNS
 
 __all__ = ["FORBIDDEN_COLUMNS", "Problem", "audio_streams", "validate_release"]
 
-#: Columns that would carry a name or a source file name (design §8, invariant 3).
+#: Columns that would carry a name or a source file name (docs/design.md §8, invariant 3).
 FORBIDDEN_COLUMNS = frozenset({"name", "original_name", "file", "filename", "file_name", "path",
                                "source", "source_file", "url", "subject_name"})  # fmt: skip
 _TOP_FILES = frozenset({"README.md", "manifest.json", "taxonomy.json", "subjects.csv",
@@ -49,14 +50,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file or '<release>'}: {self.message}"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def audio_streams(path: Path) -> list[str] | None:
@@ -144,7 +137,7 @@ def validate_release(path: str | Path, check_audio: bool = True) -> list[Problem
         size = file.stat().st_size
         if size != entry.get("size"):
             problems.append(Problem(rel, f"size {size} != manifest {entry.get('size')}"))
-        if _sha256(file) != entry.get("sha256"):
+        if sha256_file(file) != entry.get("sha256"):
             problems.append(Problem(rel, "sha256 does not match manifest.json"))
     for rel in sorted(present - set(listed) - {"manifest.json"}):
         problems.append(Problem(rel, "not listed in manifest.json"))
@@ -321,7 +314,7 @@ def _validate_tar(tar_path: Path, check_audio: bool) -> list[Problem]:
     sha_file = tar_path.with_name(tar_path.name + ".sha256")
     if not sha_file.is_file():
         problems.append(Problem(sha_file.name, "missing"))
-    elif sha_file.read_text().split()[:1] != [_sha256(tar_path)]:
+    elif sha_file.read_text().split()[:1] != [sha256_file(tar_path)]:
         problems.append(Problem(tar_path.name, f"sha256 does not match {sha_file.name}"))
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(tar_path) as tar:
         tops = {m.name.split("/")[0] for m in tar.getmembers()}

@@ -1,4 +1,4 @@
-"""Write a release folder (design §10) and its ``.tar``, byte-identical for the same input.
+"""Write a release folder (docs/design.md §10) and its ``.tar``, byte-identical for the same input.
 
 Pure (no Django). The text files' formats are fixed in :mod:`.serialise`, the tar's in
 :mod:`.tarball`. Files are written into ``.<name>-<version>.partial/`` next to the final
@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.hashing import sha256_file
+
 from .chart import class_distribution_png
 from .clip_ids import assign_clip_ids
 from .datasheet import ReleaseSpec, class_distribution, render_datasheet, split_json
@@ -38,7 +40,6 @@ __all__ = [
     "WrittenRelease",
     "csv_bytes",
     "json_bytes",
-    "sha256_file",
     "write_release",
     "write_tar",
 ]
@@ -53,16 +54,6 @@ CLASS_DISTRIBUTION_COLUMNS = ("label", "category_code", "name", "group", "clips"
 _CHUNK = 1 << 20
 
 Progress = Callable[[int, int], None]
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb", buffering=0) as f:
-        buf = bytearray(_CHUNK)
-        view = memoryview(buf)
-        while n := f.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)

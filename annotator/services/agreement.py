@@ -1,4 +1,4 @@
-"""Computing and recording agreement (design §6): rows in, pure module, rows out.
+"""Computing and recording agreement (docs/design.md §6): rows in, pure module, rows out.
 
 An AgreementRun is a snapshot: the θ and rule version it used, the report, and one Disagreement
 row per leftover. Runs are never edited or deleted; a new submission or a new θ makes a new run,
@@ -14,7 +14,11 @@ from django.db.models import Count, Q
 
 from annotator import agreement
 from annotator.agreement.report import project_report
+from annotator.job_scopes import project_scope
 from annotator.models import AgreementRun, Assignment, Disagreement, Project, Segment, Video
+from jobs import runner
+from jobs.kinds import JobKind
+from jobs.models import Job
 
 
 def _annotations(project: Project):
@@ -69,12 +73,18 @@ def compute(
 
 @transaction.atomic
 def record_run(
-    project: Project, theta: float | None = None, *, trigger: str = "manual", user=None
+    project: Project,
+    theta: float | None = None,
+    *,
+    trigger: str = "manual",
+    user=None,
+    job: Job | None = None,
 ) -> AgreementRun:
     """Compute and store a new run with its disagreements (the review queue's items)."""
     result, report = compute(project, theta)
     run = AgreementRun.objects.create(
         project=project,
+        job=job,
         theta=result.theta,
         rule_version=result.rule_version,
         r_avg=report["r_avg"],
@@ -120,16 +130,14 @@ def latest_run(project: Project) -> AgreementRun | None:
 def request_run(project: Project, *, trigger: str, theta: float | None = None, user=None):
     """Queue a run as a job (POST → 202 pattern). A run already waiting in the queue will see
     this submission too, so a burst of submissions makes one run, not one each."""
-    from pipeline import jobs
-    from pipeline.models import Job
-
+    scope = project_scope(project.pk)
     waiting = Job.objects.filter(
-        project=project, kind="agreement", state=Job.State.QUEUED, params__theta=theta
+        kind=JobKind.AGREEMENT, scope=scope, state=Job.State.QUEUED, params__theta=theta
     ).first()
     if waiting is not None:
         return waiting
-    params = {"trigger": trigger, "theta": theta}
-    return jobs.enqueue("agreement", project=project, params=params, user=user)
+    params = {"project": project.pk, "trigger": trigger, "theta": theta}
+    return runner.enqueue(JobKind.AGREEMENT, scope=scope, params=params, user=user)
 
 
 def run_header(run: AgreementRun) -> dict:

@@ -1,9 +1,9 @@
-"""Baseline runs on a release (issue 7, design §11): the Django side of :mod:`baselines`.
+"""Baseline runs on a release (docs/design.md §11): the Django side of :mod:`baselines`.
 
 :func:`start_run` checks the request (a known recipe, overrides that fit it, a release with a
 usable folder) and creates a pending :class:`BaselineRun` plus its job on the ``gpu`` queue; the
-job handler (``pipeline.baseline_handlers``) trains and evaluates in-process. No migration: the
-run's job id, overrides and error live in its JSON fields (``config``, ``metrics``).
+job handler (``annotator.handlers.baselines``) trains and evaluates in-process. The run's
+overrides and error live in its JSON fields (``config``, ``metrics``); ``job`` is its job.
 
 Run layout: training writes into ``MEDIA_ROOT/work/baselines/<run id>/`` (stable across retries,
 so a retried job resumes from its ``checkpoint.pt``; never served); the finished artefacts are
@@ -19,9 +19,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from annotator.job_scopes import project_scope
 from annotator.models import BaselineRun, Release
+from jobs import runner
+from jobs.kinds import JobKind
 
-JOB_KIND = "baseline_run"
 # A release folder needs these for any recipe; skeleton recipes read poses/, TSM reads clips/.
 REQUIRED_FILES = ("clips.csv", "videos.csv", "taxonomy.json", "splits/cross_subject.json")
 
@@ -148,8 +150,6 @@ def check_inputs(folder: Path, recipe: dict) -> None:
 def start_run(release: Release, model_name: str, overrides: dict[str, Any] | None = None,
               user=None) -> BaselineRun:
     """A pending run and its job on the gpu queue (sent when the transaction commits)."""
-    from pipeline.jobs import enqueue
-
     if release.status in (Release.Status.WRITING, Release.Status.FAILED):
         raise BaselineError(f"release {release} (id {release.pk}) is {release.status}")
     folder = release_folder(release)
@@ -161,26 +161,20 @@ def start_run(release: Release, model_name: str, overrides: dict[str, Any] | Non
         config={"overrides": overrides, "recipe": recipe, "release_folder": str(folder)},
         metrics={"curve": [], "epochs": recipe["epochs"]},
     )  # fmt: skip
-    job = enqueue(
-        JOB_KIND, project=release.project, user=user,
+    job = runner.enqueue(
+        JobKind.BASELINE_RUN, scope=project_scope(release.project_id), user=user,
         params={"baseline_run": run.pk, "model": model_name, "overrides": overrides},
     )  # fmt: skip
     work, published = run_dirs(run.pk)
-    run.config = run.config | {"job": job.pk, "work_dir": work, "out_dir": published}
-    run.save(update_fields=["config"])
+    run.config = run.config | {"work_dir": work, "out_dir": published}
+    run.job = job
+    run.save(update_fields=["config", "job"])
     return run
 
 
-def run_job(run: BaselineRun):
-    from pipeline.models import Job
-
-    job_id = run.config.get("job")
-    return Job.objects.filter(pk=job_id).first() if job_id else None
-
-
-def run_json(run: BaselineRun, job=None) -> dict[str, Any]:
+def run_json(run: BaselineRun) -> dict[str, Any]:
     """What the API and the pages show of a run (artefacts as download URLs)."""
-    job = job if job is not None else run_job(run)
+    job = run.job
     paper = paper_numbers().get(run.model_name)
     metrics = dict(run.metrics or {})
     return {

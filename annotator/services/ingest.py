@@ -1,6 +1,6 @@
 """Getting videos in: chunked browser uploads and bulk import of a server folder.
 
-Every path ends in one ingest job per video (pipeline.handlers.ingest) that hashes, probes and
+Every path ends in one ingest job per video (annotator.handlers.ingest) that hashes, probes and
 proxies it. Source files are written under MEDIA_ROOT by rename, so a crash never leaves a
 half-copied source where a Video row points.
 """
@@ -17,10 +17,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from annotator.job_scopes import project_scope, video_scope
 from annotator.metadata import VIDEO_EXTENSIONS, parse_metadata
 from annotator.models import Project, Subject, Upload, Video
-from pipeline import jobs
-from pipeline.models import Job
+from jobs import runner
+from jobs.kinds import JobKind
+from jobs.models import Job
 
 
 class IngestError(ValueError):
@@ -36,7 +38,15 @@ def _new_source_name(project: Project, suffix: str) -> str:
 
 
 def start_ingest(video: Video, user=None) -> Job:
-    return jobs.enqueue("ingest", project=video.project, video=video, user=user)
+    job = runner.enqueue(
+        JobKind.INGEST,
+        scope=video_scope(video.project_id, video.pk),
+        params={"video": video.pk},
+        user=user,
+    )
+    Video.objects.filter(pk=video.pk).update(ingest_job=job)
+    video.ingest_job = job
+    return job
 
 
 # --- browser uploads ------------------------------------------------------------------------
@@ -112,7 +122,7 @@ def complete_upload(upload: Upload, user=None) -> tuple[Video, Job]:
         upload = Upload.objects.select_for_update().get(pk=upload.pk)
         if upload.state == Upload.State.COMPLETE and upload.video_id:
             video = upload.video
-            return video, video.jobs.filter(kind="ingest").first()
+            return video, video.ingest_job
         if upload.received_bytes != upload.size_bytes:
             raise IngestError(
                 f"upload incomplete: {upload.received_bytes} of {upload.size_bytes} bytes received"
@@ -185,6 +195,17 @@ def check_import_folder(folder: Path) -> Path:
     if roots and not any(folder == r or r in folder.parents for r in roots):
         raise IngestError(f"{folder} is outside the allowed import folders (MGSTUDIO_IMPORT_ROOTS)")
     return folder
+
+
+def request_folder_import(project: Project, folder: Path, metadata_text: str, user=None) -> Job:
+    """Check the folder now (a bad one is refused at once), import it in a job."""
+    folder = check_import_folder(folder)
+    return runner.enqueue(
+        JobKind.IMPORT_FOLDER,
+        scope=project_scope(project.pk),
+        params={"project": project.pk, "folder": str(folder), "metadata": metadata_text},
+        user=user,
+    )
 
 
 def _place_source(src: Path, relative: str) -> None:

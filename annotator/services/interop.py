@@ -1,7 +1,7 @@
-"""iMiGUE import and label exports for a project (issue 6, interoperability).
+"""iMiGUE import and label exports for a project (interoperability).
 
 Import reuses what exists: ``clip_import`` parses the table's frames and creates the videos,
-subjects and imported clips; ``pipeline.pose_import`` attaches OpenPose skeletons. What
+subjects and imported clips; ``annotator.services.pose_import`` attaches OpenPose skeletons. What
 ``clip_import`` lacks is the table's seconds, which a byte-identical export needs (a frame
 cannot give back ``6.8553``): :func:`attach_times` adds them to the clips' provenance
 (``start_time``/``end_time``, as written by the source) after the import, without touching

@@ -1,16 +1,40 @@
-"""Send a project's agreed clips through the privacy and pose pipeline; report its progress."""
+"""Send a project's agreed clips through the privacy and pose pipeline; report its progress.
+
+A clip is processed by a chain of jobs, one per stage (cut → privacy → poses, docs/design.md §8).
+``Clip.processing_job`` is the stage the clip is in; a stage that succeeds hands the clip on with
+:func:`advance`, which enqueues the next stage only if the clip is still its own, so a stage
+retried after handing on does not start a second chain.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from annotator.job_scopes import clip_scope
 from annotator.models import Clip, Project
-from pipeline.clip_handlers import start_chain
-from pipeline.models import Job
+from jobs import runner
+from jobs.kinds import JobKind
+from jobs.models import Job
 
 
 class ProcessingError(ValueError):
     pass
+
+
+def clip_work_dir(clip: Clip) -> str:
+    """Where the unblurred cut waits for the privacy stage (under MEDIA_ROOT; never served)."""
+    return f"work/clips/{clip.pk}"
+
+
+def _enqueue_stage(clip: Clip, kind: JobKind, user=None) -> Job:
+    job = runner.enqueue(
+        kind,
+        scope=clip_scope(clip.project_id, clip.video_id, clip.pk),
+        params={"clip": clip.pk},
+        user=user,
+    )
+    Clip.objects.filter(pk=clip.pk).update(processing_job=job)
+    return job
 
 
 @transaction.atomic
@@ -23,7 +47,16 @@ def process_clip(clip: Clip, user=None) -> Job:
     clip.status = Clip.Status.PROCESSING
     clip.error = ""
     clip.save(update_fields=["status", "error"])
-    return start_chain(clip, user)
+    return _enqueue_stage(clip, JobKind.CLIP_CUT, user)
+
+
+@transaction.atomic
+def advance(clip: Clip, finished: Job, next_kind: JobKind) -> Job | None:
+    """Hand the clip from the stage ``finished`` to ``next_kind``, once."""
+    clip = Clip.objects.select_for_update().get(pk=clip.pk)
+    if clip.processing_job_id != finished.pk:
+        return None
+    return _enqueue_stage(clip, next_kind, finished.created_by)
 
 
 def process_project(project: Project, user=None, *, include_failed: bool = True) -> list[Job]:

@@ -1,10 +1,11 @@
-"""A project's dataset release (issue 6, design §10): the Django side of :mod:`annotator.release`.
+"""A project's dataset release (docs/design.md §10): the Django side of
+:mod:`annotator.release`.
 
 - :mod:`.release_clips` freezes what goes in (:func:`eligible_clips`, :class:`ReleaseError`);
   :mod:`.release_spec` describes it as plain data (:func:`build_spec`).
 - :func:`export` writes it with :func:`annotator.release.write_release` (resumable) and
   validates it; :func:`create_release` makes the Release row and its job (POST → 202), the job
-  handler (``pipeline.release_handlers``) and ``manage.py export_release`` both end in
+  handler (``annotator.handlers.releases``) and ``manage.py export_release`` both end in
   :func:`write_release_row`.
 """
 
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from annotator.job_scopes import project_scope
 from annotator.models import Clip, Project, Release
 from annotator.release import (
     ReleaseSpec,
@@ -26,12 +28,14 @@ from annotator.release import (
     validate_release,
     write_release,
 )
+from jobs import runner
+from jobs.kinds import JobKind
+from pipeline.hashing import sha256_file
 
 from .release_clips import Eligible, ReleaseError, eligible_clips, releases_root
 from .release_spec import SplitOptions, build_spec, source_date_epoch
 
 __all__ = [
-    "JOB_KIND",
     "Eligible",
     "ReleaseError",
     "SplitOptions",
@@ -44,9 +48,6 @@ __all__ = [
     "source_date_epoch",
     "write_release_row",
 ]
-
-JOB_KIND = "release"
-
 
 # --- writing ----------------------------------------------------------------------------------
 
@@ -108,7 +109,7 @@ def write_release_row(release: Release, out_dir: str | Path | None = None,
     w, counts = result.written, result.written.manifest["counts"]
     release.path, release.tar_file = _stored(w.folder), _stored(w.tar)
     release.sha256 = w.tar_sha256
-    release.manifest_sha256 = _sha256_of(w.folder / "manifest.json")
+    release.manifest_sha256 = sha256_file(w.folder / "manifest.json")
     release.clip_count, release.pose_count = counts["clips"], counts["pose_files"]
     release.video_count, release.subject_count = counts["videos"], counts["subjects"]
     release.labels_only = result.spec.labels_only
@@ -122,18 +123,10 @@ def write_release_row(release: Release, out_dir: str | Path | None = None,
     return result
 
 
-def _sha256_of(path: Path) -> str:
-    from annotator.release.writer import sha256_file
-
-    return sha256_file(path)
-
-
 def create_release(project: Project, name: str, version: str, *, splits: SplitOptions | None = None,
                    licence: str = "", user=None) -> Release:
     """Freeze the clip set and the config now (refusing as :func:`eligible_clips` does), and
     queue the writing job. The row's ``job`` is the job to poll."""
-    from pipeline import jobs
-
     splits = splits or SplitOptions()
     eligible = eligible_clips(project)
     # Build once now so bad splits or metadata refuse the request instead of failing the job.
@@ -149,7 +142,12 @@ def create_release(project: Project, name: str, version: str, *, splits: SplitOp
         release.status, release.error, release.validation = Release.Status.PENDING, "", None
         release.save()
         release.clips.set(eligible.clips)
-        job = jobs.enqueue(JOB_KIND, project=project, params={"release": release.pk}, user=user)
+        job = runner.enqueue(
+            JobKind.RELEASE,
+            scope=project_scope(project.pk),
+            params={"release": release.pk},
+            user=user,
+        )
         release.job = job
         release.save(update_fields=["job"])
     return release

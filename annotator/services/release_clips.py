@@ -1,4 +1,4 @@
-"""Which clips a project's release holds (design §10), and why a release is refused.
+"""Which clips a project's release holds (docs/design.md §10), and why a release is refused.
 
 :func:`eligible_clips` freezes what goes in: every clip processed with a passed privacy
 verification — or, for a labels-only project (all clips imported, none with a clip file), the

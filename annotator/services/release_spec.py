@@ -66,7 +66,7 @@ class SplitOptions:
 
 def _video_numbers(videos: Iterable[Video]) -> tuple[dict[int, int], str]:
     """Release video ids: the dataset's numeric ids (iMiGUE's) when every video has one, else
-    the database ids (a free-text id could carry a file name; design §8)."""
+    the database ids (a free-text id could carry a file name; docs/design.md §8)."""
     videos = list(videos)
     ext = [v.external_id.strip() for v in videos]
     if all(e.isdigit() for e in ext) and len({int(e) for e in ext}) == len(ext):
@@ -76,7 +76,7 @@ def _video_numbers(videos: Iterable[Video]) -> tuple[dict[int, int], str]:
 
 def _clip_ids(rows: list[dict[str, Any]], clips: Sequence[Clip]) -> None:
     """Imported clips keep k = label_id − 1 (MiGA's ids) when a video's label ids are exactly
-    1..n; every other video is numbered in time order (design §10)."""
+    1..n; every other video is numbered in time order (docs/design.md §10)."""
     by_video: dict[int, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         by_video[row["video_id"]].append(i)

@@ -1,4 +1,5 @@
-"""Review and consensus (design §7): decide each disagreement, close the video, make its clips.
+"""Review and consensus (docs/design.md §7): decide each disagreement, close the video, make its
+clips.
 
 The review of a video follows the project's latest agreement run. Matched pairs are not stored as
 rows: they are recomputed from the submitted segments with the run's θ (the pure matching is
@@ -241,7 +242,7 @@ def sync_clips(video: Video, run: AgreementRun) -> list[Clip]:
 
 @transaction.atomic
 def close_review(video: Video, user=None) -> list[Clip]:
-    """Every disagreement decided: fix the decisions and make the clips (design §7)."""
+    """Every disagreement decided: fix the decisions and make the clips (docs/design.md §7)."""
     video = Video.objects.select_for_update().get(pk=video.pk)
     run = latest_run(video)
     if run is None:

@@ -1,4 +1,4 @@
-"""Import one labeler's segments made elsewhere (issue 4): resolve, check, write, submit.
+"""Import one labeler's segments made elsewhere: resolve, check, write, submit.
 
 Everything is checked before anything is written, and the writing happens in one transaction:
 an unknown video id, an unknown category or a frame outside a video refuses the whole file.

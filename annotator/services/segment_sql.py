@@ -1,10 +1,10 @@
 """The statements behind saving a segment, written as SQL for PostgreSQL and SQLite alike.
 
-Why not the ORM here: a save is latency-bound (design §12: p95 < 30 ms with 20 labelers
+Why not the ORM here: a save is latency-bound (docs/design.md §12: p95 < 30 ms with 20 labelers
 saving at once), and building and running each of its queries through the ORM cost about two
 milliseconds of Python where the database needs a tenth of that (``bench/save_segments.py``).
 Everything else reads and writes segments through the models; these statements write the same
-rows with the same values (``tests/test_segments_api.py`` compares them), and the service keeps
+rows with the same values (``tests/db/test_segments_api.py`` compares them), and the service keeps
 every rule and its messages.
 """
 

@@ -1,4 +1,5 @@
-"""Saving a labeler's segments: the rules of design §5, idempotency and optimistic concurrency."""
+"""Saving a labeler's segments: the rules of docs/design.md §5, idempotency and optimistic
+concurrency."""
 
 from __future__ import annotations
 

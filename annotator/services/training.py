@@ -1,4 +1,4 @@
-"""Labeler training (issue 8): guidelines, rounds, the comparison and reference answers.
+"""Labeler training: guidelines, rounds, the comparison and reference answers.
 
 Training work lives in assignments marked `is_training` with their round; agreement runs,
 review, clips and releases only ever read non-training assignments, and sample videos are

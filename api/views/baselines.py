@@ -1,4 +1,4 @@
-"""Baseline runs (issue 7, design §11), admins only: list, detail (live curve), start (202 +
+"""Baseline runs (docs/design.md §11), admins only: list, detail (live curve), start (202 +
 job), artefact downloads."""
 
 from pathlib import Path
@@ -14,7 +14,6 @@ from annotator.models import BaselineRun, Release
 from annotator.services.baselines import BaselineError, recipes, run_json, start_run
 from api.permissions import IsAdmin
 from api.ranges import serve_file
-from pipeline.models import Job
 
 
 class BaselineRunRequestSerializer(serializers.Serializer):
@@ -37,7 +36,7 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filter_backends: list = []
 
     def get_queryset(self):
-        rows = BaselineRun.objects.select_related("release").order_by("-created_at", "-id")
+        rows = BaselineRun.objects.select_related("release", "job").order_by("-created_at", "-id")
         params = self.request.query_params
         for key, field in (("release", "release_id"), ("project", "release__project_id")):
             value = params.get(key)
@@ -48,9 +47,7 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return rows
 
     def _json(self, runs) -> list[dict]:
-        ids = [r.config.get("job") for r in runs if (r.config or {}).get("job")]
-        jobs = Job.objects.in_bulk(ids)
-        return [run_json(r, jobs.get((r.config or {}).get("job"))) for r in runs]
+        return [run_json(r) for r in runs]
 
     @extend_schema(operation_id="baseline_runs_list", responses={200: dict},
                    parameters=[OpenApiParameter("release", int), OpenApiParameter("project", int)])
@@ -74,7 +71,7 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             run = start_run(v["release"], v["model"], v["overrides"], user=request.user)
         except BaselineError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"job": run.config["job"], "run": run_json(run)},
+        return Response({"job": run.job_id, "run": run_json(run)},
                         status=status.HTTP_202_ACCEPTED)  # fmt: skip
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})

@@ -1,3 +1,4 @@
+import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -5,8 +6,21 @@ from rest_framework.response import Response
 
 from api.permissions import IsAdmin
 from api.serializers import JobSerializer
-from pipeline import jobs
-from pipeline.models import Job
+from jobs import runner
+from jobs.models import Job, within_scope
+
+
+class JobFilter(django_filters.FilterSet):
+    scope = django_filters.CharFilter(
+        method="filter_scope", help_text='"project:3" lists that project\'s jobs and its videos\''
+    )
+
+    class Meta:
+        model = Job
+        fields = ["state", "kind", "queue"]
+
+    def filter_scope(self, queryset, name, value):
+        return within_scope(queryset, value)
 
 
 class JobViewSet(viewsets.ReadOnlyModelViewSet):
@@ -15,7 +29,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Job.objects.all()
     serializer_class = JobSerializer
     permission_classes = [IsAdmin]
-    filterset_fields = ["state", "kind", "project", "video", "queue"]
+    filterset_class = JobFilter
     ordering_fields = ["created_at", "id"]
 
     @extend_schema(request=None, responses={202: JobSerializer})
@@ -23,7 +37,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     def retry(self, request, pk=None):
         job = self.get_object()
         try:
-            job = jobs.retry_failed(job)
+            job = runner.retry_failed(job)
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=400)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -10,7 +10,7 @@ from annotator.assignment import load_per_labeler, videos_per_pair
 from annotator.models import Labeler, Project, Segment
 from annotator.services import agreement as agreement_service
 from annotator.services.assignment import AssignmentError, assign_unassigned, existing_pairs
-from annotator.services.ingest import IngestError, check_import_folder
+from annotator.services.ingest import IngestError, request_folder_import
 from annotator.services.processing import process_project, processing_summary
 from annotator.services.review import project_review_summary as review_summary
 from annotator.services.taxonomy import load_taxonomy_into
@@ -22,7 +22,6 @@ from api.serializers import (
     ImportSerializer,
     ProjectSerializer,
 )
-from pipeline import jobs
 
 
 class ProjectViewSet(viewsets.ModelViewSet):
@@ -105,15 +104,14 @@ class ProjectViewSet(viewsets.ModelViewSet):
         data = ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            folder = check_import_folder(Path(data.validated_data["folder"]))
+            job = request_folder_import(
+                project,
+                Path(data.validated_data["folder"]),
+                data.validated_data["metadata"],
+                user=request.user,
+            )
         except IngestError as exc:
             return Response({"detail": str(exc)}, status=400)
-        job = jobs.enqueue(
-            "import_folder",
-            project=project,
-            params={"folder": str(folder), "metadata": data.validated_data["metadata"]},
-            user=request.user,
-        )
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={202: dict})
@@ -138,7 +136,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     @extend_schema(request=AgreementRequestSerializer, responses={200: dict, 202: dict})
     @action(detail=True, methods=["get", "post"])
     def agreement(self, request, pk=None):
-        """GET: the latest agreement run (design §6; keys in docs/agreement.md).
+        """GET: the latest agreement run (docs/design.md §6; keys in docs/agreement.md).
         POST {theta?}: recompute now, as a job (202); the run history is kept."""
         if not is_admin(request.user):
             raise PermissionDenied("Only admins see agreement.")

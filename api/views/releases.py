@@ -1,4 +1,5 @@
-"""Dataset releases (issue 6, design §10), admins only: create (202 + job), list, download."""
+"""Dataset releases (docs/design.md §10), admins only: create (202 + job), list,
+download."""
 
 from pathlib import Path
 

@@ -1,4 +1,5 @@
-"""Review (design §7), admins only: labelers never see it (blind until and through review)."""
+"""Review (docs/design.md §7), admins only: labelers never see it (blind until and through
+review)."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema

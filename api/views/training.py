@@ -1,4 +1,4 @@
-"""Labeler training (issue 8): rounds (admins), a labeler's own results, and guidelines."""
+"""Labeler training: rounds (admins), a labeler's own results, and guidelines."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema

@@ -19,8 +19,8 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["external_id"]
 
     def get_queryset(self):
-        videos = Video.objects.select_related("subject").prefetch_related(
-            "assignments__labeler", "jobs"
+        videos = Video.objects.select_related("subject", "ingest_job").prefetch_related(
+            "assignments__labeler"
         )
         if is_admin(self.request.user):
             return videos

@@ -1,4 +1,4 @@
-"""Video-level emotion (positive / negative) from a video's sequence of clips (design §11).
+"""Video-level emotion (positive / negative) from a video's sequence of clips (docs/design.md §11).
 
 Input ``x (N, L, D)``: N videos, L clips in time order (padded), D = per-clip feature size (the
 clip model's MG probability vector, D = number of MG classes); ``lengths (N,)`` clips per video.

@@ -1,4 +1,4 @@
-"""Sequence VAEs: S-VAE (supervised) and U-S-VAE (unsupervised + KNN), design §11.
+"""Sequence VAEs: S-VAE (supervised) and U-S-VAE (unsupervised + KNN), docs/design.md §11.
 
 Input ``x (N, T, V, C)`` padded, ``lengths (N,)`` true frame counts. The encoder reads the whole
 variable-length sequence (packed), the decoder rebuilds ``(N, T, V·C)``; the reconstruction
@@ -99,7 +99,7 @@ def svae(num_classes: int = 32, **cfg) -> SeqVAE:
 
 def usvae(num_classes: int = 0, **cfg) -> SeqVAE:
     # U-S-VAE trains without labels; ``num_classes`` is accepted (and ignored) so every recipe
-    # can pass it uniformly. BLSTM-256 encoder / LSTM-256 decoder per design §11.
+    # can pass it uniformly. BLSTM-256 encoder / LSTM-256 decoder per docs/design.md §11.
     cfg.setdefault("hidden_size", 256)
     return SeqVAE(num_classes=0, bidirectional=True, **cfg)
 

@@ -2,7 +2,7 @@
 
 BLSTM-256 encoder over the whole variable-length sequence, LSTM-256 decoder fed zeros after the
 first step, loss = L2 reconstruction + λ·KL, no labels; then KNN on the encoder's last hidden
-state with training clips as the memory (design §11).
+state with training clips as the memory (docs/design.md §11).
 """
 
 RECIPE = dict(

@@ -14,11 +14,11 @@ def _ids(text: str | None) -> list[str] | None:
 
 class Command(BaseCommand):
     help = (
-        "Write a dataset release (design §10) of a project's processed, privacy-verified clips "
-        "(or of its imported labels: a labels-only release) into DIR as <name>-<version>/ and "
-        "<name>-<version>.tar + .sha256, synchronously. Refuses, listing the clips, if any clip "
-        "failed verification or is not processed. Rerunning resumes and is byte-identical for "
-        "the same project state."
+        "Write a dataset release (docs/design.md §10) of a project's processed, privacy-verified "
+        "clips (or of its imported labels: a labels-only release) into DIR as "
+        "<name>-<version>/ and <name>-<version>.tar + .sha256, synchronously. Refuses, listing the "
+        "clips, if any clip failed verification or is not processed. Rerunning resumes and is "
+        "byte-identical for the same project state."
     )
 
     def create_parser(self, prog_name, subcommand, **kwargs):

@@ -4,8 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotator.services.clip_import import ClipImportError, import_clip_table, parse_clip_table
 
-from ._helpers import get_project
-from .import_segments import parse_fps
+from ._helpers import get_project, parse_fps
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from annotator.services.interop import (
     raw_label_files,
     skeleton_source,
 )
+from annotator.services.pose_import import import_video_poses
 from pipeline.openpose import DEFAULT_SIZE, OpenPoseError, load_openpose
-from pipeline.pose_import import import_video_poses
 
 from ._helpers import get_project
 

@@ -13,7 +13,7 @@ from annotator.segment_import import (
 )
 from annotator.services.segment_import import import_segments
 
-from ._helpers import get_project
+from ._helpers import get_project, parse_fps
 
 
 def get_labeler(name: str) -> Labeler:
@@ -28,16 +28,6 @@ def get_labeler(name: str) -> Labeler:
     if get_user_model().objects.filter(username=name).exists():
         raise CommandError(f"user {name!r} is not a labeler (no Labeler row)")
     raise CommandError(f"no labeler with username or code {name!r}")
-
-
-def parse_fps(value: str) -> Fraction:
-    try:
-        fps = Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise CommandError(f"--fps {value!r} is not a number (e.g. 25, 30000/1001)") from None
-    if fps <= 0:
-        raise CommandError(f"--fps must be positive (got {value})")
-    return fps
 
 
 class Command(BaseCommand):

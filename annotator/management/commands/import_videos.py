@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotator.metadata import MetadataError
 from annotator.services.ingest import IngestError, import_folder
-from pipeline.models import Job
+from jobs.models import Job
 
 from ._helpers import get_project
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             ids = [j.pk for j in report.jobs]
             while Job.objects.filter(pk__in=ids, state__in=Job.ACTIVE_STATES).exists():
                 time.sleep(1)
-            for job in Job.objects.filter(pk__in=ids).select_related("video"):
-                line = f"  {job.video.external_id}: {job.state}"
+            names = {video.pk: video.external_id for video in report.created}
+            for job in Job.objects.filter(pk__in=ids):
+                line = f"  {names.get(job.params.get('video'), '?')}: {job.state}"
                 self.stdout.write(line + (f" ({job.error})" if job.error else ""))

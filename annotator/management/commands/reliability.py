@@ -13,8 +13,8 @@ def _fmt(value) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Compute inter-labeler reliability R (design §6) on the project's submitted videos, "
-        "record it as an agreement run, and print the R matrix, R_avg, per-video R and the "
+        "Compute inter-labeler reliability R (docs/design.md §6) on the project's submitted "
+        "videos, record it as an agreement run, and print the R matrix, R_avg, per-video R and the "
         "disagreements by type (--json: the run as docs/agreement.md describes it)."
     )
 

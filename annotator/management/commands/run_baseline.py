@@ -5,16 +5,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotator.models import BaselineRun, Release
 from annotator.services.baselines import BaselineError, parse_sets, recipes, start_run
-from pipeline import jobs
-from pipeline.models import Job
+from jobs import runner
+from jobs.models import Job
 
 DONE_STATES = (Job.State.SUCCEEDED, Job.State.FAILED)
 
 
 class Command(BaseCommand):
     help = (
-        "Train and evaluate a baseline recipe (design §11) on a release. Without --wait the run "
-        "is queued on the gpu queue and its job id printed; with --wait it runs here, "
+        "Train and evaluate a baseline recipe (docs/design.md §11) on a release. Without --wait "
+        "the run is queued on the gpu queue and its job id printed; with --wait it runs here, "
         "synchronously, and the metrics are printed as JSON. A rerun of the same job resumes "
         "from its checkpoint."
     )
@@ -37,13 +37,13 @@ class Command(BaseCommand):
             run = start_run(release, options["model"], parse_sets(options["sets"]))
         except BaselineError as exc:
             raise CommandError(str(exc)) from exc
-        job_id = run.config["job"]
+        job_id = run.job_id
         if not options["wait"]:
             self.stdout.write(f"run {run.pk}: job {job_id} queued on the gpu queue")
             return
         self.stderr.write(f"run {run.pk}: job {job_id} running here")
         while True:
-            outcome, countdown = jobs.execute(job_id, worker_name="run_baseline")
+            outcome, countdown = runner.execute(job_id, worker_name="run_baseline")
             if outcome == "retry":
                 time.sleep(min(countdown, 5))
                 continue

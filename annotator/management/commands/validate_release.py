@@ -7,9 +7,9 @@ from annotator.release import validate_release
 
 class Command(BaseCommand):
     help = (
-        "Re-check a release folder (design §10): every sha256 of manifest.json, the schemas, no "
-        "audio streams and no names, the splits' disjointness. Prints each problem with its "
-        "file; exits 1 when there is any."
+        "Re-check a release folder (docs/design.md §10): every sha256 of manifest.json, the "
+        "schemas, no audio streams and no names, the splits' disjointness. Prints each problem "
+        "with its file; exits 1 when there is any."
     )
 
     def add_arguments(self, parser):

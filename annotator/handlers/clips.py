@@ -1,0 +1,145 @@
+"""Processing of agreed clips (docs/design.md §8), one job per stage, chained:
+
+    clip_cut (media queue) → clip_privacy (gpu: blur faces, verify) → clip_poses (gpu)
+
+Each stage hands the clip to the next when it succeeds (``processing.advance``). The unblurred
+cut lives only under MEDIA_ROOT/work/ (never served, never released) and is removed once the
+blurred clip exists.
+A clip whose privacy check fails, or whose stage fails for good, ends `failed` with the reason
+and is not eligible for a release.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from annotator.models import Clip
+from annotator.services.processing import advance, clip_work_dir
+from jobs.kinds import JobKind
+from jobs.models import Job
+from jobs.registry import job_handler
+from jobs.runner import JobContext, JobInputError
+from pipeline import media
+from pipeline.cut import cut_clip
+from pipeline.faces import BlurSettings, CenterFaceDetector, HaarDetector, blur_video
+from pipeline.frames import iter_frames
+from pipeline.hashing import sha256_file
+from pipeline.poses import PoseConfigError, PoseSettings, extract_poses, load_predictor, save_poses
+from pipeline.privacy import verify_blurred
+
+DETECTORS = {"centerface": CenterFaceDetector, "haar": HaarDetector}
+
+
+def _path(relative: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relative
+
+
+def _clip(ctx: JobContext) -> Clip:
+    return Clip.objects.select_related("video", "category").get(pk=ctx.params["clip"])
+
+
+def _fail_clip(job: Job, code: str, message: str) -> None:
+    clip = Clip.objects.filter(pk=job.params.get("clip")).first()
+    if clip is None:
+        return
+    shutil.rmtree(_path(clip_work_dir(clip)), ignore_errors=True)  # no unblurred frames left over
+    Clip.objects.filter(pk=clip.pk).update(
+        status=Clip.Status.FAILED, error=f"{job.kind}: {message}"
+    )
+
+
+@job_handler(JobKind.CLIP_CUT, on_failed=_fail_clip)
+def cut(ctx: JobContext) -> dict:
+    clip = _clip(ctx)
+    video = clip.video
+    if not video.source_file:
+        raise JobInputError("the video has no source file: nothing to cut", code="no_source")
+    source = _path(video.source_file)
+    try:
+        info = media.probe_video(source)
+        Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.PROCESSING, error="")
+        temp = ctx.temp_path("cut.mp4")
+        out = cut_clip(
+            source, temp, clip.start_frame, clip.end_frame, info,
+            on_progress=lambda f: ctx.progress(f, "cutting"),
+        )
+    except media.MediaError as exc:
+        raise JobInputError(str(exc), code=exc.code) from exc
+    ctx.publish(temp, f"{clip_work_dir(clip)}/cut.mp4")
+    advance(clip, ctx.job, JobKind.CLIP_PRIVACY)
+    return {"clip": clip.pk, "frames": out.num_frames}
+
+
+@job_handler(JobKind.CLIP_PRIVACY, on_failed=_fail_clip)
+def privacy(ctx: JobContext) -> dict:
+    clip = _clip(ctx)
+    unblurred = _path(f"{clip_work_dir(clip)}/cut.mp4")
+    if not unblurred.is_file():
+        raise JobInputError("the cut clip is missing; process the clip again", code="chain")
+    blur_with = DETECTORS[settings.FACE_BLUR_DETECTOR](threshold=settings.FACE_BLUR_THRESHOLD)
+    verifier = DETECTORS[settings.FACE_VERIFY_DETECTOR](threshold=settings.FACE_VERIFY_THRESHOLD)
+    temp = ctx.temp_path("blurred.mp4")
+    blur = blur_video(
+        unblurred, temp, blur_with, settings=BlurSettings(),
+        on_progress=lambda f: ctx.progress(0.8 * f, "blurring faces"),
+    )
+    ctx.progress(0.8, "verifying", force=True)
+    check = verify_blurred(temp, verifier, settings.FACE_VERIFY_THRESHOLD, blur_report=blur)
+    report = check.as_dict()
+    Clip.objects.filter(pk=clip.pk).update(privacy=report)
+    if not check.passed:
+        raise JobInputError("privacy check failed: " + "; ".join(check.problems), code="privacy")
+    digest = sha256_file(temp)
+    relative = ctx.publish(temp, f"clips/{clip.project_id}/{clip.pk}.mp4")
+    Clip.objects.filter(pk=clip.pk).update(clip_file=relative, clip_sha256=digest)
+    shutil.rmtree(_path(clip_work_dir(clip)), ignore_errors=True)
+    advance(clip, ctx.job, JobKind.CLIP_POSES)
+    return {"clip": clip.pk, "detections": blur.detections, "redetections": check.redetections}
+
+
+_PREDICTORS: dict[tuple, object] = {}
+
+
+def _predictor(pose_settings: PoseSettings):
+    # Loading a checkpoint takes seconds; a worker process keeps one predictor per configuration.
+    key = (pose_settings.checkpoint, pose_settings.batch_size, pose_settings.long_edge)
+    if key not in _PREDICTORS:
+        _PREDICTORS[key] = load_predictor(pose_settings)
+    return _PREDICTORS[key]
+
+
+@job_handler(JobKind.CLIP_POSES, on_failed=_fail_clip)
+def poses(ctx: JobContext) -> dict:
+    clip = _clip(ctx)
+    blurred = _path(clip.clip_file) if clip.clip_file else None
+    if blurred is None or not blurred.is_file():
+        raise JobInputError("the blurred clip is missing; process the clip again", code="chain")
+    pose_settings = PoseSettings(
+        checkpoint=settings.POSE_CHECKPOINT,
+        batch_size=settings.POSE_BATCH_SIZE,
+        long_edge=settings.POSE_LONG_EDGE or None,
+    )
+    try:
+        predictor = _predictor(pose_settings)
+    except PoseConfigError as exc:
+        raise JobInputError(str(exc), code="pose_config") from exc
+    info = media.probe_video(blurred)
+    result = extract_poses(
+        iter_frames(blurred), predictor, num_frames=info.num_frames, width=info.width,
+        height=info.height, on_progress=lambda f: ctx.progress(f, "poses"),
+    )
+    temp = ctx.temp_path("poses.npz")
+    save_poses(result, temp)
+    digest = sha256_file(temp)
+    relative = ctx.publish(temp, f"poses/{clip.project_id}/{clip.pk}.npz")
+    Clip.objects.filter(pk=clip.pk).update(
+        pose_file=relative, pose_sha256=digest, pose_layout=result.layout,
+        status=Clip.Status.PROCESSED,
+        processed_at=timezone.now(), error="",
+    )
+    found = sum(1 for row in result.keypoints if row[:, 2].any())
+    return {"clip": clip.pk, "layout": result.layout, "frames_with_subject": found}

@@ -1,0 +1,115 @@
+"""Getting a video in: the ingest job (hash, probe, proxy) and the bulk import of a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError
+
+from annotator.metadata import MetadataError
+from annotator.models import Project, Video
+from annotator.services.ingest import IngestError
+from annotator.services.ingest import import_folder as run_import
+from jobs.kinds import JobKind
+from jobs.models import Job
+from jobs.registry import job_handler
+from jobs.runner import JobContext, JobInputError
+from pipeline import media
+from pipeline.hashing import sha256_file
+
+
+def _media_path(relative: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relative
+
+
+def _reject_video(job: Job, code: str, message: str) -> None:
+    """An ingest that ended failed: the row says why, and its files are removed."""
+    video = Video.objects.filter(pk=job.params.get("video")).first()
+    if video is None:
+        return
+    for relative in (video.source_file, video.proxy_file):
+        if relative:
+            _media_path(relative).unlink(missing_ok=True)
+    Video.objects.filter(pk=video.pk).update(
+        status=Video.Status.REJECTED,
+        error_code=code,
+        error=message,
+        source_file="",
+        proxy_file="",
+    )
+
+
+@job_handler(JobKind.INGEST, on_failed=_reject_video)
+def ingest(ctx: JobContext) -> dict:
+    """Hash, probe and proxy one video (docs/design.md §4)."""
+    video = Video.objects.select_related("project").get(pk=ctx.params["video"])
+    source = _media_path(video.source_file)
+    if not video.source_file or not source.is_file():
+        raise JobInputError("the source file is missing", code="missing_file")
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.INGESTING, error="", error_code="")
+
+    ctx.progress(0.0, "hashing", force=True)
+    digest = sha256_file(source)
+    original = (
+        Video.objects.filter(project=video.project, sha256=digest)
+        .exclude(pk=video.pk)
+        .exclude(status=Video.Status.REJECTED)
+        .first()
+    )
+    if original is not None:
+        raise JobInputError(
+            f"duplicate of video {original.external_id} (same content, sha256 {digest[:12]}…)",
+            code="duplicate",
+        )
+    try:
+        Video.objects.filter(pk=video.pk).update(sha256=digest)
+    except IntegrityError as exc:  # the same file ingested concurrently
+        raise JobInputError("duplicate of a video being ingested now", code="duplicate") from exc
+
+    ctx.progress(0.05, "probing", force=True)
+    try:
+        info = media.probe_video(source)
+    except media.MediaError as exc:
+        raise JobInputError(str(exc), code=exc.code) from exc
+    ctx.log(
+        f"probed: {info.width}x{info.height} {info.fps_fraction} fps, {info.num_frames} frames, "
+        f"audio={info.has_audio}, codec={info.video_codec}"
+    )
+    Video.objects.filter(pk=video.pk).update(
+        fps=info.fps,
+        fps_fraction=info.fps_fraction,
+        num_frames=info.num_frames,
+        width=info.width,
+        height=info.height,
+        duration=info.duration,
+        has_audio=info.has_audio,
+        video_codec=info.video_codec,
+    )
+
+    ctx.progress(0.1, "making the browser proxy", force=True)
+    temp = ctx.temp_path("proxy.mp4")
+    try:
+        media.make_proxy(
+            source, temp, info, on_progress=lambda f: ctx.progress(0.1 + 0.9 * f, "proxy")
+        )
+    except media.MediaError as exc:
+        raise JobInputError(str(exc), code=exc.code) from exc
+    relative = ctx.publish(temp, f"proxies/{video.project_id}/{video.pk}.mp4")
+    Video.objects.filter(pk=video.pk).update(proxy_file=relative, status=Video.Status.READY)
+    return {"video": video.pk, "num_frames": info.num_frames, "fps": info.fps_fraction}
+
+
+@job_handler(JobKind.IMPORT_FOLDER)
+def import_folder(ctx: JobContext) -> dict:
+    """Bulk import a server folder with its metadata CSV (the API's 202 path)."""
+    project = Project.objects.get(pk=ctx.params["project"])
+    try:
+        report = run_import(
+            project, Path(ctx.params["folder"]), ctx.params["metadata"], user=ctx.job.created_by
+        )
+    except (MetadataError, IngestError) as exc:
+        raise JobInputError(str(exc), code="import") from exc
+    for video in report.rejected:
+        ctx.log(f"rejected {video.external_id}: {video.error}")
+    return report.as_dict()

@@ -1,0 +1,99 @@
+"""Attach imported OpenPose-137 skeletons to a video's clips (the pose stage).
+
+A video's skeletons cover the whole video (OpenPose runs on the full conference); each clip gets
+its frames ``start..end`` (inclusive, docs/design.md §4) written as its pose file, exactly as the
+pose stage stores extracted poses (``pipeline.poses.save_poses``: ``(T, K, 3)`` float32 + layout, at
+``poses/<project>/<clip>.npz`` under MEDIA_ROOT). A clip whose end lies past the skeletons is
+refused and left as it was. Re-importing the same skeletons rewrites nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from annotator.models import Clip, Video
+from pipeline.hashing import sha256_file
+from pipeline.openpose import OpenPoseSkeletons
+from pipeline.poses import PoseResult, save_poses
+
+
+@dataclass
+class PoseImportReport:
+    num_frames: int
+    layout: str
+    written: list[Clip] = field(default_factory=list)
+    unchanged: list[Clip] = field(default_factory=list)
+    refused: list[tuple[Clip, str]] = field(default_factory=list)
+
+
+def pose_path(clip: Clip) -> str:
+    """The clip's pose file under MEDIA_ROOT: the same place the pose stage publishes to."""
+    return f"poses/{clip.project_id}/{clip.pk}.npz"
+
+
+def _same_file(path: Path, keypoints: np.ndarray, layout: str) -> bool:
+    try:
+        with np.load(path) as data:
+            return str(data["layout"]) == layout and np.array_equal(data["keypoints"], keypoints)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _write_atomically(path: Path, keypoints: np.ndarray, layout: str) -> str:
+    # Temp file in the same folder, synced, then renamed: a crash leaves the old file or the new
+    # one, never half of one where a Clip row points.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        people = [int(row[:, 2].any()) for row in keypoints]
+        save_poses(PoseResult(keypoints=keypoints, layout=layout, people_per_frame=people), temp)
+        with open(temp, "rb") as fh:
+            os.fsync(fh.fileno())
+        digest = sha256_file(temp)
+        os.replace(temp, path)
+        return digest
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def import_video_poses(
+    video: Video, skeletons: OpenPoseSkeletons, *, source: str
+) -> PoseImportReport:
+    """Write every clip of ``video`` its slice of ``skeletons``; refuse clips past their end."""
+    report = PoseImportReport(num_frames=skeletons.num_frames, layout=skeletons.layout)
+    media = Path(settings.MEDIA_ROOT)
+    for clip in Clip.objects.filter(video=video).order_by("start_frame", "end_frame", "pk"):
+        if clip.end_frame >= skeletons.num_frames:
+            report.refused.append((
+                clip,
+                f"ends at frame {clip.end_frame} but the skeletons have {skeletons.num_frames} "
+                f"frames (0..{skeletons.num_frames - 1})",
+            ))  # fmt: skip
+            continue
+        keypoints = np.ascontiguousarray(skeletons.keypoints[clip.start_frame : clip.end_frame + 1])
+        relative = pose_path(clip)
+        target = media / relative
+        provenance = {**clip.provenance, "poses": {"source": source, "layout": skeletons.layout}}
+        if (
+            clip.pose_file == relative
+            and clip.pose_layout == skeletons.layout
+            and clip.provenance == provenance
+            and _same_file(target, keypoints, skeletons.layout)
+        ):
+            if not clip.pose_sha256:
+                Clip.objects.filter(pk=clip.pk).update(pose_sha256=sha256_file(target))
+            report.unchanged.append(clip)
+            continue
+        digest = _write_atomically(target, keypoints, skeletons.layout)
+        Clip.objects.filter(pk=clip.pk).update(
+            pose_file=relative, pose_sha256=digest, pose_layout=skeletons.layout,
+            provenance=provenance,
+        )
+        report.written.append(clip)
+    return report
