@@ -25,8 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--recipe", required=True, choices=RECIPES)
     p.add_argument("--release", required=True, type=Path)
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a recipe entry, e.g. epochs=5 or model_cfg.hidden_size=64")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe entry, e.g. epochs=5 or model_cfg.hidden_size=64",
+    )
     p.add_argument("--device", default=None)
     p = sub.add_parser("evaluate", help="(re)write the report of a finished run")
     p.add_argument("--run", required=True, type=Path)
@@ -55,16 +60,20 @@ def main(argv: list[str] | None = None) -> int:
 
         metrics = write_report(args.run)
         if args.json:
-            print(json.dumps({k: v for k, v in metrics.items() if k != "confusion"},
-                             sort_keys=True))
+            print(
+                json.dumps({k: v for k, v in metrics.items() if k != "confusion"}, sort_keys=True)
+            )
         else:
             print((args.run / "report.md").read_text())
     else:
         from baselines.evaluate import release_trivial
 
         refs = release_trivial(args.release, args.protocol)
-        print(json.dumps(refs, sort_keys=True) if args.json else
-              "\n".join(f"{k}: {v}" for k, v in sorted(refs.items())))
+        print(
+            json.dumps(refs, sort_keys=True)
+            if args.json
+            else "\n".join(f"{k}: {v}" for k, v in sorted(refs.items()))
+        )
     return 0
 
 

@@ -65,17 +65,30 @@ class Release:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.clips = [
-            Clip(r["clip_id"], int(r["video_id"]), str(r["subject_id"]), r["category_code"],
-                 int(r["label"]), int(r["start_frame"]), int(r["end_frame"]),
-                 int(r["num_frames"]))
+            Clip(
+                r["clip_id"],
+                int(r["video_id"]),
+                str(r["subject_id"]),
+                r["category_code"],
+                int(r["label"]),
+                int(r["start_frame"]),
+                int(r["end_frame"]),
+                int(r["num_frames"]),
+            )
             for r in _read_csv(self.root / "clips.csv")
-        ]  # fmt: skip
+        ]
         self.videos = {
-            int(r["video_id"]): Video(int(r["video_id"]), str(r["subject_id"]), float(r["fps"]),
-                                      int(r["num_frames"]), int(r["width"]), int(r["height"]),
-                                      r["emotion"])
+            int(r["video_id"]): Video(
+                int(r["video_id"]),
+                str(r["subject_id"]),
+                float(r["fps"]),
+                int(r["num_frames"]),
+                int(r["width"]),
+                int(r["height"]),
+                r["emotion"],
+            )
             for r in _read_csv(self.root / "videos.csv")
-        }  # fmt: skip
+        }
         self.by_id = {c.clip_id: c for c in self.clips}
         taxonomy = self.root / "taxonomy.json"
         self.taxonomy = json.loads(taxonomy.read_text()) if taxonomy.exists() else {}
@@ -180,15 +193,20 @@ Transform = Callable[[np.ndarray, torch.Generator | None], np.ndarray]
 class ClipDataset(Dataset):
     """(pose ``(T, V, C)`` float tensor, label) per clip of a split; poses cached in memory."""
 
-    def __init__(self, release: Release, clips: Sequence[Clip], min_score: float = 0.1,
-                 transforms: Sequence[Transform] = (), seed: int = 0) -> None:
+    def __init__(
+        self,
+        release: Release,
+        clips: Sequence[Clip],
+        min_score: float = 0.1,
+        transforms: Sequence[Transform] = (),
+        seed: int = 0,
+    ) -> None:
         self.release, self.clips, self.transforms = release, list(clips), list(transforms)
         self.labels = [c.label for c in self.clips]
         self.poses = []
         for c in self.clips:
             v = release.videos[c.video_id]
-            self.poses.append(normalise(release.load_pose(c.clip_id), v.width, v.height,
-                                        min_score))
+            self.poses.append(normalise(release.load_pose(c.clip_id), v.width, v.height, min_score))
         # Augmentation draws from its own generator so that it is reproducible without
         # touching the global RNG the model's initialisation and dropout use.
         self.generator = torch.Generator().manual_seed(seed)
@@ -219,8 +237,12 @@ def class_balanced_sampler(labels: Sequence[int], seed: int = 0) -> WeightedRand
     """Draw each class equally often in expectation (iMiGUE's classes are long-tailed)."""
     counts = np.bincount(np.asarray(labels))
     weights = torch.tensor([1.0 / counts[y] for y in labels], dtype=torch.double)
-    return WeightedRandomSampler(weights, num_samples=len(labels), replacement=True,
-                                 generator=torch.Generator().manual_seed(seed))
+    return WeightedRandomSampler(
+        weights,
+        num_samples=len(labels),
+        replacement=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
 
 
 class VideoDataset(Dataset):
@@ -230,15 +252,20 @@ class VideoDataset(Dataset):
     the video's clips follow time order, L = its number of clips.
     """
 
-    def __init__(self, release: Release, videos: Sequence[Video],
-                 clip_features: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, release: Release, videos: Sequence[Video], clip_features: dict[str, np.ndarray]
+    ) -> None:
         self.items, self.video_ids = [], []
         for v in videos:
-            feats = [clip_features[c.clip_id] for c in release.video_clips(v.video_id)
-                     if c.clip_id in clip_features]
+            feats = [
+                clip_features[c.clip_id]
+                for c in release.video_clips(v.video_id)
+                if c.clip_id in clip_features
+            ]
             if feats:
-                self.items.append((torch.tensor(np.stack(feats), dtype=torch.float32),
-                                   EMOTIONS.index(v.emotion)))
+                self.items.append(
+                    (torch.tensor(np.stack(feats), dtype=torch.float32), EMOTIONS.index(v.emotion))
+                )
                 self.video_ids.append(v.video_id)
         self.labels = [y for _, y in self.items]
         # No augmentation here, but fit() checkpoints a data generator for exact resume.

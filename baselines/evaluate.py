@@ -54,25 +54,32 @@ def mean_class_accuracy(cm: np.ndarray) -> float:
     return float((np.diag(cm)[present] / support[present]).mean()) if present.any() else 0.0
 
 
-def trivial_references(train_labels: np.ndarray, test_labels: np.ndarray,
-                       num_classes: int) -> dict[str, float]:
+def trivial_references(
+    train_labels: np.ndarray, test_labels: np.ndarray, num_classes: int
+) -> dict[str, float]:
     """Majority-class Top-1 and class-prior Top-5 (priors from the training split)."""
     rank = class_ranking(train_labels, num_classes)
     test = np.asarray(test_labels, dtype=int)
     n = max(len(test), 1)
-    return {"majority_top1": float((test == rank[0]).sum() / n),
-            "prior_top5": float(np.isin(test, rank[:5]).sum() / n),
-            "majority_class": int(rank[0])}  # fmt: skip
+    return {
+        "majority_top1": float((test == rank[0]).sum() / n),
+        "prior_top5": float(np.isin(test, rank[:5]).sum() / n),
+        "majority_class": int(rank[0]),
+    }
 
 
 def compute_metrics(scores: np.ndarray, labels: np.ndarray, train_labels: np.ndarray) -> dict:
     num_classes = scores.shape[1]
     cm = confusion_matrix(scores.argmax(1), labels, num_classes)
-    metrics = {"num_test": int(len(labels)), "num_train": int(len(train_labels)),
-               "num_classes": int(num_classes), "top1": topk_accuracy(scores, labels, 1),
-               "top5": topk_accuracy(scores, labels, 5) if num_classes > 5 else None,
-               "mean_class_accuracy": mean_class_accuracy(cm),
-               "trivial": trivial_references(train_labels, labels, num_classes)}  # fmt: skip
+    metrics = {
+        "num_test": int(len(labels)),
+        "num_train": int(len(train_labels)),
+        "num_classes": int(num_classes),
+        "top1": topk_accuracy(scores, labels, 1),
+        "top5": topk_accuracy(scores, labels, 5) if num_classes > 5 else None,
+        "mean_class_accuracy": mean_class_accuracy(cm),
+        "trivial": trivial_references(train_labels, labels, num_classes),
+    }
     return metrics | {"confusion": cm.tolist()}
 
 
@@ -110,19 +117,22 @@ def _report_md(metrics: dict, config: dict) -> str:
     key = _paper_key(config)
     paper = PAPER_NUMBERS.get(key)
     rows = [
-        "| | Top-1 | Top-5 | mean class acc |", "| --- | --- | --- | --- |",
+        "| | Top-1 | Top-5 | mean class acc |",
+        "| --- | --- | --- | --- |",
         f"| this run ({key}) | {pct(metrics['top1'])} | {pct(metrics['top5'])} | "
         f"{pct(metrics['mean_class_accuracy'])} |",
         f"| majority class / class prior | {pct(t['majority_top1'])} | {pct(t['prior_top5'])} "
         "| — |",
-    ]  # fmt: skip
+    ]
     if paper:
         top5 = "—" if paper[1] is None else f"{paper[1]:.2f}"
         rows.append(f"| iMiGUE paper ({key}) | {paper[0]:.2f} | {top5} | — |")
-    return (f"# Evaluation: {key}\n\n{metrics['num_train']} training and {metrics['num_test']} "
-            f"test samples, {metrics['num_classes']} classes.\n\n" + "\n".join(rows) + "\n\n"
-            "The paper's numbers are on the full iMiGUE cross-subject split; compare only "
-            "runs on that split.\n")  # fmt: skip
+    return (
+        f"# Evaluation: {key}\n\n{metrics['num_train']} training and {metrics['num_test']} "
+        f"test samples, {metrics['num_classes']} classes.\n\n" + "\n".join(rows) + "\n\n"
+        "The paper's numbers are on the full iMiGUE cross-subject split; compare only "
+        "runs on that split.\n"
+    )
 
 
 def write_report(run: str | Path) -> dict:
@@ -142,8 +152,15 @@ def write_report(run: str | Path) -> dict:
         w.writerow(["label", "support", "correct", "recall", "predicted"])
         for c in range(len(cm)):
             support = int(cm[c].sum())
-            w.writerow([c, support, int(cm[c, c]),
-                        f"{cm[c, c] / support:.4f}" if support else "", int(cm[:, c].sum())])
+            w.writerow(
+                [
+                    c,
+                    support,
+                    int(cm[c, c]),
+                    f"{cm[c, c] / support:.4f}" if support else "",
+                    int(cm[:, c].sum()),
+                ]
+            )
     plot_confusion(cm, run / "confusion.png")
     (run / "report.md").write_text(_report_md(metrics, config))
     (run / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
@@ -158,5 +175,8 @@ def release_trivial(release: str | Path, protocol: str = "cross_subject") -> dic
     train = np.array([c.label for c in rel.split_clips("train", protocol)], dtype=int)
     test = np.array([c.label for c in rel.split_clips("test", protocol)], dtype=int)
     refs = trivial_references(train, test, rel.num_classes)
-    return refs | {"num_train": int(len(train)), "num_test": int(len(test)),
-                   "num_classes": rel.num_classes}
+    return refs | {
+        "num_train": int(len(train)),
+        "num_test": int(len(test)),
+        "num_classes": rel.num_classes,
+    }

@@ -16,16 +16,36 @@ import numpy as np
 _HAND_TIPS = ("Thumb", "Index", "Middle", "Ring", "Pinky")
 
 IMIGUE22_JOINTS: tuple[str, ...] = (
-    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
-    "REye", "LEye", "REar", "LEar",
+    "Nose",
+    "Neck",
+    "RShoulder",
+    "RElbow",
+    "RWrist",
+    "LShoulder",
+    "LElbow",
+    "LWrist",
+    "REye",
+    "LEye",
+    "REar",
+    "LEar",
     *(f"L{t}Tip" for t in _HAND_TIPS),
     *(f"R{t}Tip" for t in _HAND_TIPS),
-)  # fmt: skip
+)
 IMIGUE22_EDGES: tuple[tuple[int, int], ...] = (
-    (1, 0), (1, 2), (2, 3), (3, 4), (1, 5), (5, 6), (6, 7), (0, 8), (8, 10), (0, 9), (9, 11),
+    (1, 0),
+    (1, 2),
+    (2, 3),
+    (3, 4),
+    (1, 5),
+    (5, 6),
+    (6, 7),
+    (0, 8),
+    (8, 10),
+    (0, 9),
+    (9, 11),
     *((7, j) for j in range(12, 17)),
     *((4, j) for j in range(17, 22)),
-)  # fmt: skip
+)
 IMIGUE22_CENTER = 1  # the Neck: hips and legs are rarely visible in seated press conferences.
 NUM_JOINTS = len(IMIGUE22_JOINTS)
 
@@ -51,8 +71,20 @@ def _hand_tips(wrist: int) -> list[tuple[int, ...]]:
 
 
 def _head_arms(nose, lsh, rsh, rel, rwr, lel, lwr, rey, ley, rea, lea) -> list[tuple[int, ...]]:
-    return [(nose,), (lsh, rsh), (rsh,), (rel,), (rwr,), (lsh,), (lel,), (lwr,),
-            (rey,), (ley,), (rea,), (lea,)]  # fmt: skip
+    return [
+        (nose,),
+        (lsh, rsh),
+        (rsh,),
+        (rel,),
+        (rwr,),
+        (lsh,),
+        (lel,),
+        (lwr,),
+        (rey,),
+        (ley,),
+        (rea,),
+        (lea,),
+    ]
 
 
 # COCO-17: nose, leye, reye, lear, rear, lsho, rsho, lelb, relb, lwri, rwri, hips, knees, ankles.
@@ -65,9 +97,10 @@ COCO_WHOLEBODY133 = Layout(
 # OpenPose-137 (iMiGUE): BODY_25 (0 nose, 1 neck, 2-4 right arm, 5-7 left arm, 15/16 eyes,
 # 17/18 ears), 70 face (25..94), left hand 95..115, right hand 116..136.
 OPENPOSE137 = Layout(
-    "openpose137", 137,
+    "openpose137",
+    137,
     tuple(_head_arms(0, 5, 2, 3, 4, 6, 7, 15, 16, 17, 18) + _hand_tips(95) + _hand_tips(116)),
-)  # fmt: skip
+)
 IMIGUE22 = Layout("imigue22", NUM_JOINTS, tuple((j,) for j in range(NUM_JOINTS)))
 
 LAYOUTS: dict[str, Layout] = {
@@ -124,9 +157,17 @@ def hop_distance(num_nodes: int, edges: tuple[tuple[int, int], ...]) -> np.ndarr
 def skeleton_json() -> dict:
     """Joint names and edges of each layout, as a release's ``skeleton.json`` holds them."""
     return {
-        "imigue22": {"joints": list(IMIGUE22_JOINTS), "edges": [list(e) for e in IMIGUE22_EDGES],
-                     "center": IMIGUE22_CENTER},
-        **{name: {"num_keypoints": lay.num_keypoints,
-                  "to_imigue22": [list(s) for s in lay.to_imigue22]}
-           for name, lay in LAYOUTS.items() if name != "imigue22"},
-    }  # fmt: skip
+        "imigue22": {
+            "joints": list(IMIGUE22_JOINTS),
+            "edges": [list(e) for e in IMIGUE22_EDGES],
+            "center": IMIGUE22_CENTER,
+        },
+        **{
+            name: {
+                "num_keypoints": lay.num_keypoints,
+                "to_imigue22": [list(s) for s in lay.to_imigue22],
+            }
+            for name, lay in LAYOUTS.items()
+            if name != "imigue22"
+        },
+    }

@@ -49,10 +49,16 @@ def seed_everything(seed: int) -> None:
 def environment(seed: int, device: torch.device) -> dict:
     import torchvision
 
-    return {"seed": seed, "python": sys.version.split()[0], "torch": torch.__version__,
-            "torchvision": torchvision.__version__, "numpy": np.__version__,
-            "platform": platform.platform(), "device": str(device),
-            "threads": torch.get_num_threads()}  # fmt: skip
+    return {
+        "seed": seed,
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+    }
 
 
 def _eval_dataset(recipe: dict, release: Release, clips):
@@ -74,8 +80,11 @@ def _datasets(recipe: dict, release: Release, protocol: str = "cross_subject"):
         from baselines.video import RGBClipDataset, collate_fixed
 
         n, size = recipe["num_frames"], recipe["image_size"]
-        return RGBClipDataset(release, train_clips, n, size, train=True, seed=seed), test_set, \
-            collate_fixed
+        return (
+            RGBClipDataset(release, train_clips, n, size, train=True, seed=seed),
+            test_set,
+            collate_fixed,
+        )
     train_tf = [RandomAffine()] if recipe.get("augment") else []
     if recipe["input"] == "fixed":
         train_tf.append(UniformSample(recipe["num_frames"], train=True))
@@ -102,7 +111,6 @@ def _batch_loss(model: nn.Module, x, lengths, y, unsupervised: bool):
     return F.cross_entropy(logits, y), logits
 
 
-
 def _amp_dtype(recipe: dict, device: torch.device) -> torch.dtype | None:
     """Mixed precision for this recipe on this device: None (fp32), fp16 or bf16.
 
@@ -119,14 +127,33 @@ def _amp_dtype(recipe: dict, device: torch.device) -> torch.dtype | None:
         return torch.bfloat16
     raise ValueError(f"recipe amp must be false, true, 'fp16' or 'bf16', not {amp!r}")
 
-def fit(model: nn.Module, train_set, collate, recipe: dict, out: Path, device: torch.device,
-        progress: Progress | None = None, unsupervised: bool = False) -> None:
+
+def fit(
+    model: nn.Module,
+    train_set,
+    collate,
+    recipe: dict,
+    out: Path,
+    device: torch.device,
+    progress: Progress | None = None,
+    unsupervised: bool = False,
+) -> None:
     """Train for ``recipe['epochs']``, checkpointing every epoch; resumes from ``out``."""
     gen = torch.Generator().manual_seed(recipe["seed"])
-    sampler = class_balanced_sampler(train_set.labels, recipe["seed"]) if recipe.get(
-        "balanced_sampler") else None
-    loader = DataLoader(train_set, batch_size=recipe["batch_size"], shuffle=sampler is None,
-                        sampler=sampler, generator=gen, collate_fn=collate, num_workers=0)
+    sampler = (
+        class_balanced_sampler(train_set.labels, recipe["seed"])
+        if recipe.get("balanced_sampler")
+        else None
+    )
+    loader = DataLoader(
+        train_set,
+        batch_size=recipe["batch_size"],
+        shuffle=sampler is None,
+        sampler=sampler,
+        generator=gen,
+        collate_fn=collate,
+        num_workers=0,
+    )
     opt = _optimizer(model.parameters(), recipe["optimizer"])
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, list(recipe.get("lr_steps", ())), 0.1)
     amp_dtype = _amp_dtype(recipe, device)
@@ -167,13 +194,24 @@ def fit(model: nn.Module, train_set, collate, recipe: dict, out: Path, device: t
         sched.step()
         mean_loss = total / max(seen, 1)
         acc = None if unsupervised else correct / max(seen, 1)
-        rng = {"torch": torch.get_rng_state(), "loader": gen.get_state(),
-               "data": train_set.generator.get_state(),
-               "sampler": sampler.generator.get_state() if sampler is not None else None}
+        rng = {
+            "torch": torch.get_rng_state(),
+            "loader": gen.get_state(),
+            "data": train_set.generator.get_state(),
+            "sampler": sampler.generator.get_state() if sampler is not None else None,
+        }
         # Write then rename: a run killed mid-save still resumes from the previous epoch.
         tmp = ckpt_path.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(), "epoch": epoch, "rng": rng}, tmp)
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "epoch": epoch,
+                "rng": rng,
+            },
+            tmp,
+        )
         tmp.replace(ckpt_path)
         with (out / "history.jsonl").open("a") as f:
             f.write(json.dumps({"epoch": epoch, "loss": mean_loss, "accuracy": acc}) + "\n")
@@ -182,8 +220,14 @@ def fit(model: nn.Module, train_set, collate, recipe: dict, out: Path, device: t
 
 
 @torch.no_grad()
-def predict(model: nn.Module, dataset, collate, device: torch.device, batch_size: int = 64,
-            features: bool = False) -> np.ndarray:
+def predict(
+    model: nn.Module,
+    dataset,
+    collate,
+    device: torch.device,
+    batch_size: int = 64,
+    features: bool = False,
+) -> np.ndarray:
     """Softmax scores ``(N, num_classes)`` (or raw features) in dataset order."""
     model.eval()
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate)
@@ -198,8 +242,13 @@ def _write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def train(recipe: dict | str, release: str | Path, out: str | Path,
-          progress: Progress | None = None, device: str | None = None) -> dict:
+def train(
+    recipe: dict | str,
+    release: str | Path,
+    out: str | Path,
+    progress: Progress | None = None,
+    device: str | None = None,
+) -> dict:
     """Train ``recipe`` on ``release`` into run folder ``out``; returns the evaluation metrics."""
     recipe = load_recipe(recipe) if isinstance(recipe, str) else recipe
     out = Path(out)
@@ -212,8 +261,9 @@ def train(recipe: dict | str, release: str | Path, out: str | Path,
     if recipe["kind"] == "emotion":
         return _train_emotion(recipe, rel, out, dev, progress)
     train_set, test_set, collate = _datasets(recipe, rel)
-    model = build_model(recipe["model"], num_classes=rel.num_classes,
-                        **recipe.get("model_cfg", {})).to(dev)
+    model = build_model(
+        recipe["model"], num_classes=rel.num_classes, **recipe.get("model_cfg", {})
+    ).to(dev)
     unsupervised = recipe["kind"] == "usvae"
     fit(model, train_set, collate, recipe, out, dev, progress, unsupervised)
     if unsupervised:
@@ -221,24 +271,34 @@ def train(recipe: dict | str, release: str | Path, out: str | Path,
         memory = _eval_dataset(recipe, rel, train_set.clips)
         train_feats = predict(model, memory, collate, dev, features=True)
         test_feats = predict(model, test_set, collate, dev, features=True)
-        scores = knn_scores(torch.from_numpy(train_feats), torch.tensor(train_set.labels),
-                            torch.from_numpy(test_feats), rel.num_classes,
-                            recipe.get("knn_k", 5)).numpy()
+        scores = knn_scores(
+            torch.from_numpy(train_feats),
+            torch.tensor(train_set.labels),
+            torch.from_numpy(test_feats),
+            rel.num_classes,
+            recipe.get("knn_k", 5),
+        ).numpy()
     else:
         scores = predict(model, test_set, collate, dev)
-    np.savez(out / "predictions.npz", scores=scores, labels=np.array(test_set.labels),
-             train_labels=np.array(train_set.labels),
-             ids=np.array([c.clip_id for c in test_set.clips]))
+    np.savez(
+        out / "predictions.npz",
+        scores=scores,
+        labels=np.array(test_set.labels),
+        train_labels=np.array(train_set.labels),
+        ids=np.array([c.clip_id for c in test_set.clips]),
+    )
     return evaluate.write_report(out)
 
 
 def clip_probabilities(run: Path, release: Release, device: torch.device) -> dict[str, np.ndarray]:
     """Every clip's MG probability vector from a finished clip run (KNN scores for U-S-VAE)."""
     cfg = json.loads((run / "config.json").read_text())["recipe"]
-    model = build_model(cfg["model"], num_classes=release.num_classes,
-                        **cfg.get("model_cfg", {})).to(device)
-    model.load_state_dict(torch.load(run / "checkpoint.pt", map_location=device,
-                                     weights_only=False)["model"])
+    model = build_model(
+        cfg["model"], num_classes=release.num_classes, **cfg.get("model_cfg", {})
+    ).to(device)
+    model.load_state_dict(
+        torch.load(run / "checkpoint.pt", map_location=device, weights_only=False)["model"]
+    )
     from baselines.video import collate_fixed
 
     collate = collate_fixed if cfg["input"] == "rgb" else collate_padded
@@ -249,15 +309,17 @@ def clip_probabilities(run: Path, release: Release, device: torch.device) -> dic
         train_ids = {c.clip_id for c in release.split_clips("train")}
         is_train = torch.tensor([c.clip_id in train_ids for c in release.clips])
         labels = torch.tensor([c.label for c in release.clips])
-        scores = knn_scores(feats[is_train], labels[is_train], feats, release.num_classes,
-                            cfg.get("knn_k", 5)).numpy()
+        scores = knn_scores(
+            feats[is_train], labels[is_train], feats, release.num_classes, cfg.get("knn_k", 5)
+        ).numpy()
     else:
         scores = predict(model, everything, collate, device)
     return {c.clip_id: s for c, s in zip(release.clips, scores, strict=True)}
 
 
-def _train_emotion(recipe: dict, rel: Release, out: Path, dev: torch.device,
-                   progress: Progress | None) -> dict:
+def _train_emotion(
+    recipe: dict, rel: Release, out: Path, dev: torch.device, progress: Progress | None
+) -> dict:
     clip_recipe = load_recipe(recipe["clip_recipe"], **recipe.get("clip", {}))
     clip_recipe["seed"] = recipe["seed"]
     train(clip_recipe, rel.root, out / "clip", device=str(dev))
@@ -265,10 +327,16 @@ def _train_emotion(recipe: dict, rel: Release, out: Path, dev: torch.device,
     probs = clip_probabilities(out / "clip", rel, dev)
     train_set = VideoDataset(rel, rel.split_videos("train"), probs)
     test_set = VideoDataset(rel, rel.split_videos("test"), probs)
-    model = build_model(recipe["model"], in_features=rel.num_classes,
-                        **recipe.get("model_cfg", {})).to(dev)
+    model = build_model(
+        recipe["model"], in_features=rel.num_classes, **recipe.get("model_cfg", {})
+    ).to(dev)
     fit(model, train_set, collate_padded, recipe, out, dev, progress)
     scores = predict(model, test_set, collate_padded, dev)
-    np.savez(out / "predictions.npz", scores=scores, labels=np.array(test_set.labels),
-             train_labels=np.array(train_set.labels), ids=np.array(test_set.video_ids))
+    np.savez(
+        out / "predictions.npz",
+        scores=scores,
+        labels=np.array(test_set.labels),
+        train_labels=np.array(train_set.labels),
+        ids=np.array(test_set.video_ids),
+    )
     return evaluate.write_report(out)

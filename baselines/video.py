@@ -23,8 +23,20 @@ STD = torch.tensor([0.229, 0.224, 0.225])[:, None, None]
 
 def read_frames(path: str | Path, size: int) -> np.ndarray:
     """All frames of a video as ``(T, size, size, 3)`` uint8 RGB (squashed to a square)."""
-    cmd = ["ffmpeg", "-v", "error", "-i", str(path), "-vf", f"scale={size}:{size}",
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    cmd = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-vf",
+        f"scale={size}:{size}",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]
     raw = subprocess.run(cmd, check=True, capture_output=True).stdout
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, size, size, 3)
 
@@ -32,8 +44,15 @@ def read_frames(path: str | Path, size: int) -> np.ndarray:
 class RGBClipDataset(Dataset):
     """(frames ``(T, 3, H, W)`` normalised, label) per clip; one frame per temporal segment."""
 
-    def __init__(self, release: Release, clips: Sequence[Clip], num_segments: int = 8,
-                 size: int = 224, train: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        release: Release,
+        clips: Sequence[Clip],
+        num_segments: int = 8,
+        size: int = 224,
+        train: bool = False,
+        seed: int = 0,
+    ) -> None:
         self.release, self.clips, self.size = release, list(clips), size
         self.labels = [c.label for c in self.clips]
         self.sampler = UniformSample(num_segments, train=train)
@@ -43,8 +62,9 @@ class RGBClipDataset(Dataset):
         return len(self.clips)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        frames = read_frames(self.release.root / "clips" / f"{self.clips[i].clip_id}.mp4",
-                             self.size)
+        frames = read_frames(
+            self.release.root / "clips" / f"{self.clips[i].clip_id}.mp4", self.size
+        )
         frames = self.sampler(frames, self.generator)
         x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255
         return (x - MEAN) / STD, self.labels[i]

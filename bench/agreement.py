@@ -178,27 +178,38 @@ def load_project(labels: dict, copy_j: dict, frames: dict):
             labelers[code] = Labeler.objects.create(user=user, code=code)
             project.labelers.add(labelers[code])
         videos = Video.objects.bulk_create(
-            Video(project=project, external_id=v, status=Video.Status.NO_MEDIA, fps=25.0,
-                  fps_fraction="25/1", num_frames=frames[v])
+            Video(
+                project=project,
+                external_id=v,
+                status=Video.Status.NO_MEDIA,
+                fps=25.0,
+                fps_fraction="25/1",
+                num_frames=frames[v],
+            )
             for v in labels
-        )  # fmt: skip
+        )
         assignments = Assignment.objects.bulk_create(
-            Assignment(video=video, labeler=labelers[code], position=pos,
-                       state=Assignment.State.SUBMITTED)
+            Assignment(
+                video=video, labeler=labelers[code], position=pos, state=Assignment.State.SUBMITTED
+            )
             for pos, video in enumerate(videos, start=1)
             for code in ("i", "j")
-        )  # fmt: skip
+        )
         by_key = {(a.video.external_id, a.labeler.code): a for a in assignments}
         Segment.objects.bulk_create(
             (
-                Segment(assignment=by_key[v, code], start_frame=s.start, end_frame=s.end,
-                        category_id=category[s.category])
+                Segment(
+                    assignment=by_key[v, code],
+                    start_frame=s.start,
+                    end_frame=s.end,
+                    category_id=category[s.category],
+                )
                 for v in labels
                 for code, segs in (("i", labels[v]), ("j", copy_j[v]))
                 for s in segs
             ),
             batch_size=5000,
-        )  # fmt: skip
+        )
     return project
 
 
@@ -247,8 +258,14 @@ def main() -> int:
         lambda: project_report(compare_project(annotations), num_frames=frames), reps
     )
     pure_ok = w_p < TARGET_PURE_S
-    rows.append(("(a) compare_project + project_report", w_p, c_p,
-                 f"< {TARGET_PURE_S:.0f} s: {'met' if pure_ok else 'MISSED'}"))  # fmt: skip
+    rows.append(
+        (
+            "(a) compare_project + project_report",
+            w_p,
+            c_p,
+            f"< {TARGET_PURE_S:.0f} s: {'met' if pure_ok else 'MISSED'}",
+        )
+    )
     w_f, c_f, fast_kappa = timed(
         lambda: runlength_kappa((labels[v], copy_j[v], frames[v]) for v in labels), reps
     )
@@ -276,19 +293,24 @@ def main() -> int:
             load_s = time.perf_counter() - t0
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT version()" if connection.vendor == "postgresql"
+                    "SELECT version()"
+                    if connection.vendor == "postgresql"
                     else "SELECT 'SQLite ' || sqlite_version()"
-                )  # fmt: skip
+                )
                 vendor = cursor.fetchone()[0].split(" on ")[0]
             print(f"database: {vendor}; rows written in {load_s:.1f} s", flush=True)
 
             def read_rows():
                 return list(
                     Segment.objects.filter(assignment__video__project=project).values_list(
-                        "pk", "start_frame", "end_frame", "category__code",
-                        "assignment__video_id", "assignment__labeler__code",
+                        "pk",
+                        "start_frame",
+                        "end_frame",
+                        "category__code",
+                        "assignment__video_id",
+                        "assignment__labeler__code",
                     )
-                )  # fmt: skip
+                )
 
             w_read, c_read, seg_rows = timed(read_rows, reps)
             assert len(seg_rows) == n_i + n_j
@@ -297,8 +319,14 @@ def main() -> int:
             rows.append(("(b) services.agreement.compute (reads, no writes)", w_cmp, c_cmp, ""))
             w_db, c_db, run = timed(lambda: record_run(project), reps)
             db_ok = w_db < TARGET_DB_S
-            rows.append(("(b) services.agreement.record_run end to end", w_db, c_db,
-                         f"< {TARGET_DB_S:.0f} s: {'met' if db_ok else 'MISSED'}"))  # fmt: skip
+            rows.append(
+                (
+                    "(b) services.agreement.record_run end to end",
+                    w_db,
+                    c_db,
+                    f"< {TARGET_DB_S:.0f} s: {'met' if db_ok else 'MISSED'}",
+                )
+            )
             assert run.r_avg == round(result.r_avg, 4)
             assert run.disagreements.count() == sum(result.disagreement_counts().values())
             db_vendor = vendor

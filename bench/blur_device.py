@@ -58,8 +58,10 @@ def main() -> int:
     ap.add_argument("--procs", default="1,4,8,16")
     args = ap.parse_args()
     frames = load_frames(args.clip, args.frames)
-    print(f"cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"opencv {cv2.__version__}; frames {frames.shape}")
+    print(
+        f"cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"opencv {cv2.__version__}; frames {frames.shape}"
+    )
     work(frames[:4])  # warm-up: model load
     print("| processes | frames | seconds | frames/s | frames with a face |")
     print("|---:|---:|---:|---:|---:|")

@@ -36,25 +36,87 @@ FPS = 25
 
 def make_source(path: Path, seconds: int) -> None:
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", "-f", "lavfi",
-         "-i", f"testsrc2=size=1280x720:rate={FPS}:duration={seconds}", "-f", "lavfi",
-         "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-         "-vf", "noise=alls=12:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
-         "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=1280x720:rate={FPS}:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-vf",
+            "noise=alls=12:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            str(path),
+        ],
         check=True,
     )
 
 
 def reference_argv(src: Path, dst: Path, start: int, end: int) -> list[str]:
     """What one would type: same filters and encoder settings as the app, written out."""
-    return ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", str(src),
-            "-map", "0:V:0", "-vf",
-            f"trim=start_frame={start}:end_frame={end + 1},setpts=N/({FPS}*TB)",
-            "-an", "-sn", "-dn", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
-            "-pix_fmt", "yuv420p", "-g", "12", "-keyint_min", "12", "-sc_threshold", "0",
-            "-bf", "0", "-fps_mode", "passthrough", "-r", str(FPS),
-            "-movflags", "+faststart", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-f", "mp4", str(dst)]
+    return [
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(src),
+        "-map",
+        "0:V:0",
+        "-vf",
+        f"trim=start_frame={start}:end_frame={end + 1},setpts=N/({FPS}*TB)",
+        "-an",
+        "-sn",
+        "-dn",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "12",
+        "-keyint_min",
+        "12",
+        "-sc_threshold",
+        "0",
+        "-bf",
+        "0",
+        "-fps_mode",
+        "passthrough",
+        "-r",
+        str(FPS),
+        "-movflags",
+        "+faststart",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-f",
+        "mp4",
+        str(dst),
+    ]
 
 
 def children_cpu() -> float:
@@ -85,8 +147,9 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         src = work / f"cut-source-{args.seconds}s.mp4"
         if not src.exists():
-            print(f"generating {args.seconds} s 1280x720 {FPS} fps source with audio ...",
-                  flush=True)
+            print(
+                f"generating {args.seconds} s 1280x720 {FPS} fps source with audio ...", flush=True
+            )
             make_source(src, args.seconds)
         info = probe_video(src)
         assert info.has_audio and info.fps_fraction == f"{FPS}/1", info
@@ -114,9 +177,11 @@ def main() -> int:
                 run()
                 wall[name].append(time.perf_counter() - t0)
                 cpu[name].append(children_cpu() - cpu0)
-            print(f"rep {rep + 1}: " + ", ".join(
-                f"{n} {wall[n][-1]:.2f} s wall / {cpu[n][-1]:.2f} s CPU" for n in wall),
-                flush=True)
+            print(
+                f"rep {rep + 1}: "
+                + ", ".join(f"{n} {wall[n][-1]:.2f} s wall / {cpu[n][-1]:.2f} s CPU" for n in wall),
+                flush=True,
+            )
         load_after = os.getloadavg()
         # The two outputs must be the same clip: same frame count, no audio in either.
         ref_info = probe_video(work / "ref.mp4")
@@ -128,19 +193,24 @@ def main() -> int:
     cpu_ratio = med["cut_clip"][1] / med["reference"][1]
     version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout
     print()
-    print(f"load average (1/5/15 min) before: {load_before[0]:.2f} / {load_before[1]:.2f} / "
-          f"{load_before[2]:.2f}; after: {load_after[0]:.2f} / {load_after[1]:.2f} / "
-          f"{load_after[2]:.2f} ({os.cpu_count()} CPUs)")
+    print(
+        f"load average (1/5/15 min) before: {load_before[0]:.2f} / {load_before[1]:.2f} / "
+        f"{load_before[2]:.2f}; after: {load_after[0]:.2f} / {load_after[1]:.2f} / "
+        f"{load_after[2]:.2f} ({os.cpu_count()} CPUs)"
+    )
     print(f"CPU: {cpu_model()} ({platform.machine()}), ffmpeg {version.split()[2]}")
-    print(f"median of {args.reps} alternating runs; {args.seconds} s 1280x720 {FPS} fps source "
-          f"with AAC audio; {args.clip} s cut from the middle; veryfast crf 18 gop 12")
+    print(
+        f"median of {args.reps} alternating runs; {args.seconds} s 1280x720 {FPS} fps source "
+        f"with AAC audio; {args.clip} s cut from the middle; veryfast crf 18 gop 12"
+    )
     print()
     print("| measure | plain ffmpeg (s) | cut_clip (s) | ratio (target <= 1.2) |")
     print("|---|---:|---:|---:|")
-    print(f"| wall, median | {med['reference'][0]:.2f} | {med['cut_clip'][0]:.2f} "
-          f"| {ratio:.3f} |")
-    print(f"| CPU (user+sys of children), median | {med['reference'][1]:.2f} "
-          f"| {med['cut_clip'][1]:.2f} | {cpu_ratio:.3f} |")
+    print(f"| wall, median | {med['reference'][0]:.2f} | {med['cut_clip'][0]:.2f} | {ratio:.3f} |")
+    print(
+        f"| CPU (user+sys of children), median | {med['reference'][1]:.2f} "
+        f"| {med['cut_clip'][1]:.2f} | {cpu_ratio:.3f} |"
+    )
     return 0 if ratio <= TARGET_RATIO else 1
 
 

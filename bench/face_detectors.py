@@ -58,7 +58,8 @@ class MediaPipeDetector:
         self.threshold = threshold
         self.name = f"mediapipe 0.10.21 face_detection model_selection={model}"
         self._det = mp.solutions.face_detection.FaceDetection(
-            model_selection=model, min_detection_confidence=threshold)
+            model_selection=model, min_detection_confidence=threshold
+        )
 
     def detect(self, rgb: np.ndarray) -> list[Box]:
         height, width = rgb.shape[:2]
@@ -66,8 +67,15 @@ class MediaPipeDetector:
         boxes = []
         for det in found:
             rel = det.location_data.relative_bounding_box
-            boxes.append(Box(rel.xmin * width, rel.ymin * height, (rel.xmin + rel.width) * width,
-                             (rel.ymin + rel.height) * height, float(det.score[0])))
+            boxes.append(
+                Box(
+                    rel.xmin * width,
+                    rel.ymin * height,
+                    (rel.xmin + rel.width) * width,
+                    (rel.ymin + rel.height) * height,
+                    float(det.score[0]),
+                )
+            )
         return boxes
 
 
@@ -79,8 +87,11 @@ def make_detector(spec: str, low: bool = True) -> FaceDetector:
         return CenterFaceDetector(threshold=0.05 if low else 0.2, long_edge=int(arg or 640))
     if kind == "haar":
         cascade = (arg or "frontal").removesuffix("+eyes")
-        return HaarDetector(threshold=1 if low else 3, cascades=HAAR[cascade],
-                            confirm_eyes=(arg or "").endswith("+eyes"))
+        return HaarDetector(
+            threshold=1 if low else 3,
+            cascades=HAAR[cascade],
+            confirm_eyes=(arg or "").endswith("+eyes"),
+        )
     if kind == "mediapipe":
         return MediaPipeDetector(int(arg or 0), threshold=0.1 if low else 0.5)
     raise SystemExit(f"unknown detector {spec}")
@@ -107,10 +118,16 @@ def run_detect(spec: str, files: dict[str, Path], stride: int) -> dict[str, Any]
             wall += time.perf_counter() - w0
             cpu += _cpu() - c0
             scores[index] = max((b.score for b in boxes), default=0.0)
-        result["clips"][name] = {"scores": scores, "detect_wall_s": wall, "detect_cpu_s": cpu,
-                                 "size": size}
-        print(f"{spec} {name}: {len(scores)} frames, {len(scores) / wall:.1f} frames/s",
-              file=sys.stderr)
+        result["clips"][name] = {
+            "scores": scores,
+            "detect_wall_s": wall,
+            "detect_cpu_s": cpu,
+            "size": size,
+        }
+        print(
+            f"{spec} {name}: {len(scores)} frames, {len(scores) / wall:.1f} frames/s",
+            file=sys.stderr,
+        )
     return result
 
 
@@ -134,9 +151,16 @@ def summarize(result: dict[str, Any], threshold: float) -> dict[str, Any]:
             else:
                 negatives += 1
                 fp += score >= threshold
-    return {"spec": result["spec"], "threshold": threshold, "recall": hits / total if total else
-            None, "face_frames": total, "fp_frames": fp, "non_face_frames": negatives,
-            "fps_wall": frames / wall if wall else None, "fps_cpu": frames / cpu if cpu else None}
+    return {
+        "spec": result["spec"],
+        "threshold": threshold,
+        "recall": hits / total if total else None,
+        "face_frames": total,
+        "fp_frames": fp,
+        "non_face_frames": negatives,
+        "fps_wall": frames / wall if wall else None,
+        "fps_cpu": frames / cpu if cpu else None,
+    }
 
 
 def run_blur(args: argparse.Namespace) -> dict[str, Any]:
@@ -149,18 +173,35 @@ def run_blur(args: argparse.Namespace) -> dict[str, Any]:
         settings = BlurSettings(method=args.method)
         c0, w0 = _children_cpu() + _cpu(), time.perf_counter()
         report = blur_video(src, ours, detector, settings=settings)
-        out["ours"] = {"wall_s": time.perf_counter() - w0, "cpu_s": _children_cpu() + _cpu() - c0,
-                       "frames": report.frames, "frames_with_detections":
-                       report.frames_with_detections, "detector": report.detector,
-                       "settings": report.settings}
+        out["ours"] = {
+            "wall_s": time.perf_counter() - w0,
+            "cpu_s": _children_cpu() + _cpu() - c0,
+            "frames": report.frames,
+            "frames_with_detections": report.frames_with_detections,
+            "detector": report.detector,
+            "settings": report.settings,
+        }
         outputs = {"ours": ours}
         if args.deface:
             theirs = Path(tmp) / "deface.mp4"
             c0, w0 = _children_cpu(), time.perf_counter()
-            subprocess.run([args.deface, str(src), "-o", str(theirs), "--ffmpeg-config",
-                            '{"codec": "libx264"}'], check=True, capture_output=True)
-            out["deface"] = {"wall_s": time.perf_counter() - w0, "cpu_s": _children_cpu() - c0,
-                             "frames": report.frames}
+            subprocess.run(
+                [
+                    args.deface,
+                    str(src),
+                    "-o",
+                    str(theirs),
+                    "--ffmpeg-config",
+                    '{"codec": "libx264"}',
+                ],
+                check=True,
+                capture_output=True,
+            )
+            out["deface"] = {
+                "wall_s": time.perf_counter() - w0,
+                "cpu_s": _children_cpu() - c0,
+                "frames": report.frames,
+            }
             outputs["deface"] = theirs
         for label, path in outputs.items():
             for spec in args.verifiers:
@@ -195,8 +236,9 @@ def main() -> None:
     blur.add_argument("--out", type=Path, default=Path("face_blur.json"))
     rep = sub.add_parser("report")
     rep.add_argument("files", nargs="+", type=Path)
-    rep.add_argument("--threshold", action="append", default=[],
-                     help="spec=threshold, e.g. haar:frontal=3")
+    rep.add_argument(
+        "--threshold", action="append", default=[], help="spec=threshold, e.g. haar:frontal=3"
+    )
     args = parser.parse_args()
     if args.cmd == "detect":
         files = {name: clip_path(name) for name in CLIPS}

@@ -50,8 +50,45 @@ from baselines.train import _batch_loss, _optimizer, seed_everything  # noqa: E4
 
 LABELS = Path(__file__).resolve().parents[1].parent / "shared/reference/imigue/labels_20200831.csv"
 # Cross-subject protocol (iMiGUE supplementary material): the 37 training subjects.
-TRAIN_SUBJECTS = {2, 4, 5, 6, 9, 10, 12, 13, 14, 15, 17, 18, 20, 21, 22, 23, 25, 28, 29, 30, 31,
-                  35, 36, 38, 39, 41, 42, 43, 44, 46, 47, 48, 52, 53, 59, 61, 62}
+TRAIN_SUBJECTS = {
+    2,
+    4,
+    5,
+    6,
+    9,
+    10,
+    12,
+    13,
+    14,
+    15,
+    17,
+    18,
+    20,
+    21,
+    22,
+    23,
+    25,
+    28,
+    29,
+    30,
+    31,
+    35,
+    36,
+    38,
+    39,
+    41,
+    42,
+    43,
+    44,
+    46,
+    47,
+    48,
+    52,
+    53,
+    59,
+    61,
+    62,
+}
 EMOTION_TRAIN_VIDEOS = 102  # 51 win + 51 lose
 NUM_CLASSES = 32
 MODELS = ("lstm", "blstm", "svae", "usvae", "stgcn", "tsm", "emotion_lstm")
@@ -87,8 +124,11 @@ def video_batch(rng: np.random.Generator, per_video: np.ndarray, size: int):
     for i, n in enumerate(lens):
         p = rng.random((n, NUM_CLASSES)).astype(np.float32)
         x[i, :n] = p / p.sum(1, keepdims=True)
-    return torch.from_numpy(x), torch.from_numpy(lens).long(), torch.from_numpy(
-        rng.integers(0, 2, size)).long()
+    return (
+        torch.from_numpy(x),
+        torch.from_numpy(lens).long(),
+        torch.from_numpy(rng.integers(0, 2, size)).long(),
+    )
 
 
 def rgb_batch(gen: torch.Generator, size: int, segments: int, image: int):
@@ -100,8 +140,9 @@ def make_batches(name: str, recipe: dict, n: int, lengths, per_video) -> list:
     rng, gen = np.random.default_rng(0), torch.Generator().manual_seed(0)
     bs = recipe["batch_size"]
     if recipe.get("input") == "rgb":
-        distinct = [rgb_batch(gen, bs, recipe["num_frames"], recipe["image_size"])
-                    for _ in range(min(n, 4))]  # same shape every step: a few suffice
+        distinct = [
+            rgb_batch(gen, bs, recipe["num_frames"], recipe["image_size"]) for _ in range(min(n, 4))
+        ]  # same shape every step: a few suffice
         return [distinct[i % len(distinct)] for i in range(n)]
     if name == "emotion_lstm":
         return [video_batch(rng, per_video, bs) for _ in range(n)]
@@ -119,8 +160,16 @@ def build(name: str, recipe: dict, device: torch.device):
     return model, _optimizer(model.parameters(), recipe["optimizer"])
 
 
-def time_model(name: str, recipe: dict, batches: list, device: torch.device, precision: str,
-               warmup: int, steps: int, max_s: float) -> dict:
+def time_model(
+    name: str,
+    recipe: dict,
+    batches: list,
+    device: torch.device,
+    precision: str,
+    warmup: int,
+    steps: int,
+    max_s: float,
+) -> dict:
     """Train steps exactly as ``train.fit`` runs them; per-step wall times after warm-up."""
     cuda = device.type == "cuda"
     if cuda:
@@ -163,9 +212,14 @@ def time_model(name: str, recipe: dict, batches: list, device: torch.device, pre
         if time.perf_counter() - start > max_s:
             break
     total = sum(times)
-    return {"times": times, "clips": clips, "clips_s": clips / total, "steps_s": len(times) / total,
-            "peak": torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan"),
-            "params": sum(p.numel() for p in model.parameters())}
+    return {
+        "times": times,
+        "clips": clips,
+        "clips_s": clips / total,
+        "steps_s": len(times) / total,
+        "peak": torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan"),
+        "params": sum(p.numel() for p in model.parameters()),
+    }
 
 
 def fmt_time(seconds: float) -> str:
@@ -177,21 +231,38 @@ def fmt_time(seconds: float) -> str:
 
 
 def describe(device: torch.device) -> None:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                .splitlines() if ln.startswith("model name")), platform.processor())
-    print(f"python {platform.python_version()}, torch {torch.__version__}, CUDA "
-          f"{torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, numpy {np.__version__}")
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"python {platform.python_version()}, torch {torch.__version__}, CUDA "
+        f"{torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, numpy {np.__version__}"
+    )
     print(f"CPU: {cpu}, {torch.get_num_threads()} torch threads")
     if device.type == "cuda":
         p = torch.cuda.get_device_properties(device)
-        print(f"GPU: {p.name}, {p.total_memory / 2**30:.1f} GiB, {p.multi_processor_count} SMs; "
-              f"TF32 matmul {torch.backends.cuda.matmul.allow_tf32}, "
-              f"TF32 cuDNN {torch.backends.cudnn.allow_tf32}, "
-              f"cudnn.benchmark {torch.backends.cudnn.benchmark}")
+        print(
+            f"GPU: {p.name}, {p.total_memory / 2**30:.1f} GiB, {p.multi_processor_count} SMs; "
+            f"TF32 matmul {torch.backends.cuda.matmul.allow_tf32}, "
+            f"TF32 cuDNN {torch.backends.cudnn.allow_tf32}, "
+            f"cudnn.benchmark {torch.backends.cudnn.benchmark}"
+        )
         try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total,"
-                                  "clocks.max.sm", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=20).stdout.strip()
+            out = subprocess.run(
+                [
+                    "nvidia-smi",
+                    "--query-gpu=name,driver_version,memory.total,clocks.max.sm",
+                    "--format=csv,noheader",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            ).stdout.strip()
             print(f"nvidia-smi: {out}")
         except (OSError, subprocess.SubprocessError) as e:
             print(f"nvidia-smi: unavailable ({e})")
@@ -202,36 +273,53 @@ def main() -> None:
     p.add_argument("--labels", type=Path, default=LABELS)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--models", default=",".join(MODELS))
-    p.add_argument("--precisions", default="fp32,amp fp16",
-                   help="for every model; 'amp fp16' is train.fit's GPU default")
+    p.add_argument(
+        "--precisions",
+        default="fp32,amp fp16",
+        help="for every model; 'amp fp16' is train.fit's GPU default",
+    )
     p.add_argument("--bf16", default="stgcn,tsm", help="models that get an extra bf16 row")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--max-seconds", type=float, default=6.0, help="per row, timed part")
-    p.add_argument("--cpu-steps", type=int, default=None,
-                   help="CPU reference steps per model (default 2 with a GPU, else 0)")
+    p.add_argument(
+        "--cpu-steps",
+        type=int,
+        default=None,
+        help="CPU reference steps per model (default 2 with a GPU, else 0)",
+    )
     p.add_argument("--cpu-max-seconds", type=float, default=6.0)
-    p.add_argument("--budget", type=float, default=250.0,
-                   help="wall seconds; rows that would start later are skipped")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=250.0,
+        help="wall seconds; rows that would start later are skipped",
+    )
     p.add_argument("--batch-size", type=int, default=0, help="override every recipe's (smoke)")
     p.add_argument("--image-size", type=int, default=0, help="override TSM's 224 (smoke)")
     p.add_argument("--train-clips", type=int, default=13935)
-    p.add_argument("--nondeterministic", action="store_true",
-                   help="skip seed_everything's torch.use_deterministic_algorithms(True)")
+    p.add_argument(
+        "--nondeterministic",
+        action="store_true",
+        help="skip seed_everything's torch.use_deterministic_algorithms(True)",
+    )
     args = p.parse_args()
     began = time.perf_counter()
     device = torch.device(args.device)
-    cpu_steps = args.cpu_steps if args.cpu_steps is not None else (
-        2 if device.type == "cuda" else 0)
+    cpu_steps = (
+        args.cpu_steps if args.cpu_steps is not None else (2 if device.type == "cuda" else 0)
+    )
     seed_everything(0)
     if args.nondeterministic:
         torch.use_deterministic_algorithms(False)
     describe(device)
     lengths, per_video = read_table(args.labels)
-    print(f"label table: {len(lengths)} cross-subject training clips, lengths median "
-          f"{int(np.median(lengths))}, mean {lengths.mean():.0f}, p90 "
-          f"{int(np.percentile(lengths, 90))}, max {lengths.max()} frames; {len(per_video)} "
-          f"videos, median {int(np.median(per_video))} clips each")
+    print(
+        f"label table: {len(lengths)} cross-subject training clips, lengths median "
+        f"{int(np.median(lengths))}, mean {lengths.mean():.0f}, p90 "
+        f"{int(np.percentile(lengths, 90))}, max {lengths.max()} frames; {len(per_video)} "
+        f"videos, median {int(np.median(per_video))} clips each"
+    )
     print(f"deterministic algorithms: {torch.are_deterministic_algorithms_enabled()}\n")
 
     rows, reference = [], []
@@ -256,8 +344,16 @@ def main() -> None:
                 print(f"skipped {name} {precision}: over --budget")
                 continue
             try:
-                r = time_model(name, recipe, batches, device, precision, args.warmup,
-                               args.steps, args.max_seconds)
+                r = time_model(
+                    name,
+                    recipe,
+                    batches,
+                    device,
+                    precision,
+                    args.warmup,
+                    args.steps,
+                    args.max_seconds,
+                )
             except Exception as e:  # one failing row must not lose the others
                 print(f"{name} {precision}: FAILED {type(e).__name__}: {e}")
                 continue
@@ -265,14 +361,25 @@ def main() -> None:
                 gpu_fp32 = r
             rows.append((name, recipe["batch_size"], precision, r, epoch_items))
             ms = sorted(1000 * t for t in r["times"])
-            print(f"{name} {precision}: {len(ms)} steps, ms/step min {ms[0]:.1f} median "
-                  f"{ms[len(ms) // 2]:.1f} max {ms[-1]:.1f}, {r['clips_s']:.1f} clips/s, epoch "
-                  f"{fmt_time(epoch_items / r['clips_s'])}, peak {r['peak']:.2f} GiB", flush=True)
+            print(
+                f"{name} {precision}: {len(ms)} steps, ms/step min {ms[0]:.1f} median "
+                f"{ms[len(ms) // 2]:.1f} max {ms[-1]:.1f}, {r['clips_s']:.1f} clips/s, epoch "
+                f"{fmt_time(epoch_items / r['clips_s'])}, peak {r['peak']:.2f} GiB",
+                flush=True,
+            )
         if cpu_steps and time.perf_counter() - began <= args.budget:
             try:
                 # Warm up on batch 0, then time the GPU's first timed batches.
-                r = time_model(name, recipe, batches[:1] + batches[args.warmup:],
-                               torch.device("cpu"), "fp32", 1, cpu_steps, args.cpu_max_seconds)
+                r = time_model(
+                    name,
+                    recipe,
+                    batches[:1] + batches[args.warmup :],
+                    torch.device("cpu"),
+                    "fp32",
+                    1,
+                    cpu_steps,
+                    args.cpu_max_seconds,
+                )
             except Exception as e:
                 print(f"{name} CPU reference: FAILED {type(e).__name__}: {e}")
             else:
@@ -282,23 +389,31 @@ def main() -> None:
                 reference.append((name, recipe["batch_size"], k, r, sum(r["times"]) / gpu))
                 print(f"{name} CPU fp32: {k} steps, {r['clips_s']:.2f} clips/s", flush=True)
 
-    print("\n| model | params | batch | precision | steps timed | ms/step | steps/s | clips/s "
-          "| epoch (est.) | peak GPU mem |")
+    print(
+        "\n| model | params | batch | precision | steps timed | ms/step | steps/s | clips/s "
+        "| epoch (est.) | peak GPU mem |"
+    )
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, bs, precision, r, items in rows:
         ms = 1000 * sum(r["times"]) / len(r["times"])
         peak = f"{r['peak']:.2f} GiB" if math.isfinite(r["peak"]) else "–"
-        print(f"| {name} | {r['params'] / 1e6:.2f} M | {bs} | {precision} | {len(r['times'])} "
-              f"| {ms:.1f} | {r['steps_s']:.2f} | {r['clips_s']:.1f} | "
-              f"{fmt_time(items / r['clips_s'])} ({items}) | {peak} |")
+        print(
+            f"| {name} | {r['params'] / 1e6:.2f} M | {bs} | {precision} | {len(r['times'])} "
+            f"| {ms:.1f} | {r['steps_s']:.2f} | {r['clips_s']:.1f} | "
+            f"{fmt_time(items / r['clips_s'])} ({items}) | {peak} |"
+        )
     if reference:
-        print("\n| model | batch | CPU steps | CPU clips/s | CPU epoch (est.) | GPU fp32 speed-up, "
-              "same batches |")
+        print(
+            "\n| model | batch | CPU steps | CPU clips/s | CPU epoch (est.) | GPU fp32 speed-up, "
+            "same batches |"
+        )
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for name, bs, k, r, ratio in reference:
             items = EMOTION_TRAIN_VIDEOS if name == "emotion_lstm" else args.train_clips
-            print(f"| {name} | {bs} | {k} | {r['clips_s']:.2f} | {fmt_time(items / r['clips_s'])} "
-                  f"| {ratio:.1f}× |")
+            print(
+                f"| {name} | {bs} | {k} | {r['clips_s']:.2f} | {fmt_time(items / r['clips_s'])} "
+                f"| {ratio:.1f}× |"
+            )
     print(f"\ntotal wall time {time.perf_counter() - began:.0f} s")
 
 

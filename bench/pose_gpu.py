@@ -82,8 +82,9 @@ def measure(predictor, frames: list[np.ndarray], device: str, reps: int) -> dict
             pass
 
     def ours() -> None:
-        result = extract_poses(iter(frames), predictor, num_frames=len(frames), width=width,
-                               height=height)
+        result = extract_poses(
+            iter(frames), predictor, num_frames=len(frames), width=width, height=height
+        )
         people[:] = result.people_per_frame
 
     warm = frames[: max(2 * predictor.batch_size, 4)]
@@ -126,8 +127,9 @@ def measure(predictor, frames: list[np.ndarray], device: str, reps: int) -> dict
 def network_only(predictor, frames: list[np.ndarray], device: str, reps: int) -> tuple:
     """Frames/s of the network's forward pass alone on a preprocessed batch (the ceiling)."""
     openpifpaf = _import_openpifpaf()
-    data = openpifpaf.datasets.NumpyImageList(frames[: predictor.batch_size],
-                                              preprocess=predictor.preprocess)
+    data = openpifpaf.datasets.NumpyImageList(
+        frames[: predictor.batch_size], preprocess=predictor.preprocess
+    )
     batch = torch.stack([data[i][0] for i in range(len(data))]).to(predictor.device)
     with torch.inference_mode():
         predictor.model(batch)
@@ -142,22 +144,27 @@ def network_only(predictor, frames: list[np.ndarray], device: str, reps: int) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--frames", type=int, default=96)
     parser.add_argument("--size", default="1280x720", help="frame size WxH (720p by default)")
     parser.add_argument("--long-edge", type=int, default=641, help="POSE_LONG_EDGE")
     parser.add_argument("--batch-sizes", default="1,8,16")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--cpu-frames", type=int, default=16,
-                        help="frames for the CPU reference row (0: none)")
+    parser.add_argument(
+        "--cpu-frames", type=int, default=16, help="frames for the CPU reference row (0: none)"
+    )
     parser.add_argument("--cpu-batch-size", type=int, default=8)
     parser.add_argument("--base", default="shufflenetv2k16", help="network of the checkpoint")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--quiet-decoder", action="store_true",
-                        help="silence the C++ decoder's std::cout info lines (set_quiet); a "
-                        "workaround where printing them crashes (see docs/benchmarks.md)")
+    parser.add_argument(
+        "--quiet-decoder",
+        action="store_true",
+        help="silence the C++ decoder's std::cout info lines (set_quiet); a "
+        "workaround where printing them crashes (see docs/benchmarks.md)",
+    )
     args = parser.parse_args()
     if args.quiet_decoder:
         _import_openpifpaf()
@@ -176,40 +183,53 @@ def main() -> int:
             plan.append(("cpu", args.cpu_batch_size, frames[: args.cpu_frames], 1))
         for device, batch_size, clip, reps in plan:
             start = time.perf_counter()
-            predictor = load_predictor(PoseSettings(checkpoint=str(checkpoint),
-                                                    batch_size=batch_size,
-                                                    long_edge=args.long_edge, device=device))
+            predictor = load_predictor(
+                PoseSettings(
+                    checkpoint=str(checkpoint),
+                    batch_size=batch_size,
+                    long_edge=args.long_edge,
+                    device=device,
+                )
+            )
             loaded = time.perf_counter() - start
             row = measure(predictor, clip, device, reps)
             row["net_fps"], row["net_input"] = network_only(predictor, clip, device, reps)
-            row.update(device=device, batch=batch_size, frames=len(clip), reps=reps,
-                       load_s=loaded)
+            row.update(device=device, batch=batch_size, frames=len(clip), reps=reps, load_s=loaded)
             rows.append(row)
-            print(f"{device} batch {batch_size}: bare {row['bare_fps']:.1f} fps, extract_poses "
-                  f"{row['ours_fps']:.1f} fps, ratio {row['ratio']:.3f}, network alone "
-                  f"{row['net_fps']:.1f} fps at {row['net_input']}, runs {row['all_s']}",
-                  flush=True)
-    print(f"\n{args.frames} frames {width}x{height}, long edge {args.long_edge}, {args.base} "
-          "(untrained), median of reps, bare and extract_poses interleaved")
-    print("| device | batch | frames x reps | network input | bare fps | extract_poses fps | "
-          "ratio | network alone fps | nn / decoder share (bare) | people/frame | peak GPU mem |")
+            print(
+                f"{device} batch {batch_size}: bare {row['bare_fps']:.1f} fps, extract_poses "
+                f"{row['ours_fps']:.1f} fps, ratio {row['ratio']:.3f}, network alone "
+                f"{row['net_fps']:.1f} fps at {row['net_input']}, runs {row['all_s']}",
+                flush=True,
+            )
+    print(
+        f"\n{args.frames} frames {width}x{height}, long edge {args.long_edge}, {args.base} "
+        "(untrained), median of reps, bare and extract_poses interleaved"
+    )
+    print(
+        "| device | batch | frames x reps | network input | bare fps | extract_poses fps | "
+        "ratio | network alone fps | nn / decoder share (bare) | people/frame | peak GPU mem |"
+    )
     print("|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|")
     for r in rows:
         peak = f"{r['peak_gib']:.2f} GiB" if r["peak_gib"] is not None else "–"
-        print(f"| {r['device']} | {r['batch']} | {r['frames']} x {r['reps']} | "
-              f"{r['net_input'][1]}x{r['net_input'][0]} | {r['bare_fps']:.1f} | "
-              f"{r['ours_fps']:.1f} | {r['ratio']:.3f} | {r['net_fps']:.1f} | "
-              f"{r['nn_share']:.0%} / {r['decoder_share']:.0%} | {r['people_per_frame']:.1f} | "
-              f"{peak} |")
+        print(
+            f"| {r['device']} | {r['batch']} | {r['frames']} x {r['reps']} | "
+            f"{r['net_input'][1]}x{r['net_input'][0]} | {r['bare_fps']:.1f} | "
+            f"{r['ours_fps']:.1f} | {r['ratio']:.3f} | {r['net_fps']:.1f} | "
+            f"{r['nn_share']:.0%} / {r['decoder_share']:.0%} | {r['people_per_frame']:.1f} | "
+            f"{peak} |"
+        )
     gpu = [r for r in rows if r["device"] == "cuda"]
     cpu = [r for r in rows if r["device"] == "cpu"]
     if gpu and cpu:
         best = max(gpu, key=lambda r: r["ours_fps"])
-        print(f"GPU (batch {best['batch']}) / CPU (batch {cpu[0]['batch']}) extract_poses: "
-              f"{best['ours_fps'] / cpu[0]['ours_fps']:.1f}x")
+        print(
+            f"GPU (batch {best['batch']}) / CPU (batch {cpu[0]['batch']}) extract_poses: "
+            f"{best['ours_fps'] / cpu[0]['ours_fps']:.1f}x"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"environment": env, "rows": rows}, indent=1,
-                                        default=str))
+        args.json.write_text(json.dumps({"environment": env, "rows": rows}, indent=1, default=str))
     return 0
 
 

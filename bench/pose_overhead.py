@@ -45,8 +45,9 @@ def main() -> int:
                 pass
 
         def ours() -> None:
-            extract_poses(iter_frames(clip), predictor, num_frames=args.frames, width=width,
-                          height=height)
+            extract_poses(
+                iter_frames(clip), predictor, num_frames=args.frames, width=width, height=height
+            )
 
         bare()  # warm-up: first-call allocations
         times = {"bare predictor": [], "extract_poses": []}
@@ -57,8 +58,10 @@ def main() -> int:
                 run()
                 times[name].append(time.perf_counter() - start)
     ref, mine = (statistics.median(times[k]) for k in ("bare predictor", "extract_poses"))
-    print(f"{args.frames} frames {width}x{height}, batch {predictor.batch_size}, "
-          f"median of {args.reps}")
+    print(
+        f"{args.frames} frames {width}x{height}, batch {predictor.batch_size}, "
+        f"median of {args.reps}"
+    )
     print("| run | seconds | frames/s |\n|---|---:|---:|")
     for name, value in (("bare predictor", ref), ("extract_poses", mine)):
         print(f"| {name} | {value:.2f} | {args.frames / value:.2f} |")

@@ -32,10 +32,29 @@ TARGET_RATIO = 1.2
 def make_source(path: Path, seconds: int) -> None:
     """A busy synthetic clip (testsrc2 + noise) so the encoder does real work."""
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", "-f", "lavfi",
-         "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds}",
-         "-vf", "noise=alls=12:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
-         "-crf", "18", "-pix_fmt", "yuv420p", str(path)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=1280x720:rate=25:duration={seconds}",
+            "-vf",
+            "noise=alls=12:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
         check=True,
     )
 
@@ -93,9 +112,11 @@ def main() -> int:
                 run()
                 wall[name].append(time.perf_counter() - start)
                 cpu[name].append(children_cpu() - cpu0)
-            print(f"rep {rep + 1}: " + ", ".join(
-                f"{n} {wall[n][-1]:.2f} s wall / {cpu[n][-1]:.2f} s CPU" for n in wall),
-                flush=True)
+            print(
+                f"rep {rep + 1}: "
+                + ", ".join(f"{n} {wall[n][-1]:.2f} s wall / {cpu[n][-1]:.2f} s CPU" for n in wall),
+                flush=True,
+            )
         load_after = os.getloadavg()[0]
         # make_proxy's own extra work, measured alone: the verifying probe of its output.
         start = time.perf_counter()
@@ -110,15 +131,20 @@ def main() -> int:
     print(f"verification alone (probe_video of the proxy): {verify:.2f} s")
     version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout
     print(f"CPU: {cpu_model()} ({platform.machine()}), ffmpeg {version.split()[2]}")
-    print(f"median of {args.reps} runs, {args.seconds} s 1280x720 25 fps source, "
-          "preset=veryfast crf=23 gop=12")
+    print(
+        f"median of {args.reps} runs, {args.seconds} s 1280x720 25 fps source, "
+        "preset=veryfast crf=23 gop=12"
+    )
     print()
     print("| measure | reference ffmpeg (s) | make_proxy (s) | ratio (target <= 1.2) |")
     print("|---|---:|---:|---:|")
-    print(f"| wall, median | {med['reference'][0]:.2f} | {med['make_proxy'][0]:.2f} "
-          f"| {ratio:.3f} |")
-    print(f"| CPU (user+sys), median | {med['reference'][1]:.2f} | {med['make_proxy'][1]:.2f} "
-          f"| {cpu_ratio:.3f} |")
+    print(
+        f"| wall, median | {med['reference'][0]:.2f} | {med['make_proxy'][0]:.2f} | {ratio:.3f} |"
+    )
+    print(
+        f"| CPU (user+sys), median | {med['reference'][1]:.2f} | {med['make_proxy'][1]:.2f} "
+        f"| {cpu_ratio:.3f} |"
+    )
     return 0 if ratio <= TARGET_RATIO else 1
 
 

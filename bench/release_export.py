@@ -83,10 +83,18 @@ def make_data(src: Path, n: int, seed: int = 0, size: tuple[int, int] = (320, 24
         t = lengths[i % len(lengths)]
         cid = f"{video:04d}_{k}"
         code = IMIGUE.categories[int(rng.integers(len(IMIGUE.categories)))].code
-        rows.append({"clip_id": cid, "video_id": video, "subject_id": str(video % 20 + 1),
-                     "category_code": code, "label": IMIGUE.by_code(code).label_index,
-                     "start_frame": 100 * k, "end_frame": 100 * k + t - 1,
-                     "origin": "matched"})  # fmt: skip
+        rows.append(
+            {
+                "clip_id": cid,
+                "video_id": video,
+                "subject_id": str(video % 20 + 1),
+                "category_code": code,
+                "label": IMIGUE.by_code(code).label_index,
+                "start_frame": 100 * k,
+                "end_frame": 100 * k + t - 1,
+                "origin": "matched",
+            }
+        )
         clip = src / "clips" / f"{cid}.mp4"
         shutil.copyfile(masters[i % len(masters)], clip)
         pose = src / "poses" / f"{cid}.npz"
@@ -95,9 +103,18 @@ def make_data(src: Path, n: int, seed: int = 0, size: tuple[int, int] = (320, 24
         clip_files[cid], pose_files[cid] = clip, pose
         # What the pipeline records when it writes a clip or pose file (Clip.*_sha256).
         digests[str(clip)], digests[str(pose)] = sha256_file(clip), sha256_file(pose)
-    videos = [{"video_id": v, "subject_id": str(v % 20 + 1), "fps": 25.0, "num_frames": 100_000,
-               "width": 320, "height": 240, "emotion": "positive" if v % 2 else "negative"}
-              for v in range(1, n_videos + 1)]  # fmt: skip
+    videos = [
+        {
+            "video_id": v,
+            "subject_id": str(v % 20 + 1),
+            "fps": 25.0,
+            "num_frames": 100_000,
+            "width": 320,
+            "height": 240,
+            "emotion": "positive" if v % 2 else "negative",
+        }
+        for v in range(1, n_videos + 1)
+    ]
     subjects = [{"subject_id": str(s), "gender": "", "nationality": ""} for s in range(1, 21)]
     for m in masters:
         m.unlink()
@@ -111,16 +128,30 @@ def export(
 
     known = skeleton_json()
     spec = ReleaseSpec(
-        name="bench", version="1", taxonomy=IMIGUE.to_json(), subjects=subjects, videos=videos,
-        clips=rows, cross_subject=generate_cross_subject(rows, 0.25, 0),
-        emotion=generate_emotion(videos, 0.5, 0), theta=0.5,
-        processing={"bench": True}, privacy={"clips_verified": len(rows)},
-        software={"mgstudio": "0.1.0"}, config={"seed": 0}, licence="bench",
+        name="bench",
+        version="1",
+        taxonomy=IMIGUE.to_json(),
+        subjects=subjects,
+        videos=videos,
+        clips=rows,
+        cross_subject=generate_cross_subject(rows, 0.25, 0),
+        emotion=generate_emotion(videos, 0.5, 0),
+        theta=0.5,
+        processing={"bench": True},
+        privacy={"clips_verified": len(rows)},
+        software={"mgstudio": "0.1.0"},
+        config={"seed": 0},
+        licence="bench",
         skeleton={k: known[k] for k in ("coco_wholebody133", "imigue22")},
-    )  # fmt: skip
-    return write_release(spec, out, clip_files=clip_files, pose_files=pose_files,
-                         source_sha256=digests if recorded else None,
-                         mtime=1_700_000_000).tar_sha256  # fmt: skip
+    )
+    return write_release(
+        spec,
+        out,
+        clip_files=clip_files,
+        pose_files=pose_files,
+        source_sha256=digests if recorded else None,
+        mtime=1_700_000_000,
+    ).tar_sha256
 
 
 # Waits for tar to exit (its stdin closes), then prints a dummy digest and the archive's size.
@@ -147,8 +178,9 @@ def export_unhashed(*data, out: Path) -> None:
 
 def plain_tar(src: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["tar", "-cf", str(out / "plain.tar"), "-C", str(src), "clips", "poses"],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["tar", "-cf", str(out / "plain.tar"), "-C", str(src), "clips", "poses"], check=True
+    )
 
 
 def copy_and_tar(src: Path, out: Path) -> None:
@@ -197,12 +229,13 @@ def main() -> int:
     runs = {
         "export": lambda o: digests["export"].add(export(*data, o)),
         "export, hashing sources": lambda o: digests["export, hashing sources"].add(
-            export(*data, o, recorded=False)),
+            export(*data, o, recorded=False)
+        ),
         "export, archive not hashed": lambda o: export_unhashed(*data, out=o),
         "tar": lambda o: plain_tar(src, o),
         "cp+tar": lambda o: copy_and_tar(src, o),
         "sha256 of the archive": lambda o: sha256_file(reference_tar),
-    }  # fmt: skip
+    }
     for fn in runs.values():  # one warm-up each: page cache, imports, fonts
         fn(work / "warm-up")
         shutil.rmtree(work / "warm-up", ignore_errors=True)
@@ -222,12 +255,14 @@ def main() -> int:
     folder = next(p for p in out.iterdir() if p.is_dir())
     parts = {
         "class chart PNG": timed(lambda: class_distribution_png(IMIGUE.to_json(), data[0]))[0],
-        "generated splits": timed(lambda: (generate_cross_subject(data[0], 0.25, 0),
-                                           generate_emotion(data[1], 0.5, 0)))[0],
+        "generated splits": timed(
+            lambda: (generate_cross_subject(data[0], 0.25, 0), generate_emotion(data[1], 0.5, 0))
+        )[0],
         "tar + sha256 of the finished folder": timed(
-            lambda: write_tar(folder, out / "again.tar", 1_700_000_000))[0],
+            lambda: write_tar(folder, out / "again.tar", 1_700_000_000)
+        )[0],
         "sha256 of every source file": timed(lambda: [sha256_file(p) for p in files])[0],
-    }  # fmt: skip
+    }
     shutil.rmtree(out)
     load1 = os.getloadavg()
     wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}

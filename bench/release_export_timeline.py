@@ -70,8 +70,11 @@ def hash_rates(path: Path) -> dict[str, float]:
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ) as m:
         hashlib.sha256(m).hexdigest()
     mapped = size / (time.perf_counter() - t)
-    return {"in-cache buffer": hot / 1e6, "read from page cache": read / 1e6,
-            "memory map": mapped / 1e6}  # fmt: skip
+    return {
+        "in-cache buffer": hot / 1e6,
+        "read from page cache": read / 1e6,
+        "memory map": mapped / 1e6,
+    }
 
 
 def main() -> int:
@@ -80,8 +83,9 @@ def main() -> int:
     parser.add_argument("--clips", type=int, default=1000)
     parser.add_argument("--reps", type=int, default=12)
     parser.add_argument("--tar-nice", type=int, default=0, help="niceness added to GNU tar")
-    parser.add_argument("--thread-nice", type=int, default=0,
-                        help="niceness of the thread that runs the export")  # fmt: skip
+    parser.add_argument(
+        "--thread-nice", type=int, default=0, help="niceness of the thread that runs the export"
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="release-timeline-"))
     src, out, log = work / "src", work / "out", work / "hasher.log"
@@ -125,17 +129,28 @@ def main() -> int:
     ms = []
     measured = list(zip(rows, logged, strict=True))[2:]
     for (start, end, own, kids, plain), (up, done, hcpu) in measured:
-        ms.append({"plain tar": plain, "export": end - start, "hasher up": up - start,
-                   "hasher done": done - start, "CPU, this process": own,
-                   "CPU, GNU tar": kids - hcpu, "CPU, hashing process": hcpu})  # fmt: skip
-    print(f"{args.clips} clips, {args.reps} exports, tar nice {args.tar_nice}, "
-          f"export thread nice {args.thread_nice}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+        ms.append(
+            {
+                "plain tar": plain,
+                "export": end - start,
+                "hasher up": up - start,
+                "hasher done": done - start,
+                "CPU, this process": own,
+                "CPU, GNU tar": kids - hcpu,
+                "CPU, hashing process": hcpu,
+            }
+        )
+    print(
+        f"{args.clips} clips, {args.reps} exports, tar nice {args.tar_nice}, "
+        f"export thread nice {args.thread_nice}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
     print("| ms | median | min | max |\n|---|---:|---:|---:|")
     for key in ms[0]:
         values = [m[key] * 1000 for m in ms]
-        print(f"| {key} | {statistics.median(values):.1f} | {min(values):.1f} "
-              f"| {max(values):.1f} |")  # fmt: skip
+        print(
+            f"| {key} | {statistics.median(values):.1f} | {min(values):.1f} | {max(values):.1f} |"
+        )
     bench.plain_tar(src, work / "ref")
     rates = hash_rates(work / "ref" / "plain.tar")
     print("sha256 rate (MB/s): " + "; ".join(f"{k} {v:.0f}" for k, v in rates.items()))

@@ -171,8 +171,14 @@ def make_fixtures(n_labelers: int) -> list[dict]:
         labeler = Labeler.objects.create(user=user, code=f"B{i}")
         project.labelers.add(labeler)
         video = Video.objects.create(
-            project=project, external_id=f"bench-{i}", fps=25.0, fps_fraction="25/1",
-            num_frames=NUM_FRAMES, duration=NUM_FRAMES / 25, width=1280, height=720,
+            project=project,
+            external_id=f"bench-{i}",
+            fps=25.0,
+            fps_fraction="25/1",
+            num_frames=NUM_FRAMES,
+            duration=NUM_FRAMES / 25,
+            width=1280,
+            height=720,
             status=Video.Status.READY,
         )
         assignment = Assignment.objects.create(video=video, labeler=labeler, position=0)
@@ -205,15 +211,29 @@ def count_queries(profile_user: dict, show: bool) -> dict[str, tuple[int, float]
     run("GET /api/me/ (warm-up)", lambda: client.get("/api/me/"))
     for i in range(2):  # the first create also moves the assignment to in_progress
         uid = str(uuid.uuid4())
-        body = {"client_uuid": uid, "assignment": profile_user["assignment"],
-                "start_frame": 100 * i, "end_frame": 100 * i + 20, "category_code": 1}
-        seg = run(f"POST create #{i + 1}", lambda b=body: client.post(
-            "/api/segments/", b, content_type="application/json"))
-    run("POST same uuid again", lambda: client.post(
-        "/api/segments/", body, content_type="application/json"))
-    seg = run("PATCH resize", lambda: client.patch(
-        f"/api/segments/{uid}/", {"version": seg["version"], "end_frame": 121},
-        content_type="application/json"))
+        body = {
+            "client_uuid": uid,
+            "assignment": profile_user["assignment"],
+            "start_frame": 100 * i,
+            "end_frame": 100 * i + 20,
+            "category_code": 1,
+        }
+        seg = run(
+            f"POST create #{i + 1}",
+            lambda b=body: client.post("/api/segments/", b, content_type="application/json"),
+        )
+    run(
+        "POST same uuid again",
+        lambda: client.post("/api/segments/", body, content_type="application/json"),
+    )
+    seg = run(
+        "PATCH resize",
+        lambda: client.patch(
+            f"/api/segments/{uid}/",
+            {"version": seg["version"], "end_frame": 121},
+            content_type="application/json",
+        ),
+    )
     run("DELETE", lambda: client.delete(f"/api/segments/{uid}/?version={seg['version']}"))
     run("GET /api/me/", lambda: client.get("/api/me/"))
     return out
@@ -318,8 +338,13 @@ class Labeler:
         self.playhead = min(NUM_FRAMES - 300, self.playhead + rng.randrange(5, 60))
         start = self.playhead
         end = start + rng.randrange(4, 150)
-        body = {"client_uuid": str(uuid.uuid4()), "assignment": self.assignment,
-                "start_frame": start, "end_frame": end, "category_code": rng.choice(self.codes)}
+        body = {
+            "client_uuid": str(uuid.uuid4()),
+            "assignment": self.assignment,
+            "start_frame": start,
+            "end_frame": end,
+            "category_code": rng.choice(self.codes),
+        }
         if rng.random() < self.race:
             # The same POST twice at once (a client retry timer firing while the first is in
             # flight), the second on another connection.
@@ -347,14 +372,22 @@ class Labeler:
         self.check("create", status in (200, 201), (status, data))
         if status not in (200, 201):
             return
-        state = {"start_frame": start, "end_frame": end, "category_code": body["category_code"],
-                 "version": data["version"], "is_deleted": False}
+        state = {
+            "start_frame": start,
+            "end_frame": end,
+            "category_code": body["category_code"],
+            "version": data["version"],
+            "is_deleted": False,
+        }
         self.expected[body["client_uuid"]] = state
         if rng.random() < self.resend:  # the answer was lost: send the same POST again
             status2, data2, ms2 = self.request("POST", "/api/segments/", body)
             self.samples.append(Sample("resend", ms2, status2))
-            self.check("re-sent POST", status2 == 200 and data2["version"] == data["version"],
-                       (status2, data2))
+            self.check(
+                "re-sent POST",
+                status2 == 200 and data2["version"] == data["version"],
+                (status2, data2),
+            )
 
     def update(self) -> None:
         rng = self.rng
@@ -388,8 +421,11 @@ class Labeler:
             status2, data2, ms2 = self.request("PATCH", f"/api/segments/{uid}/", body)
             self.samples.append(Sample("resend", ms2, status2))
             current = (data2 or {}).get("current", {})
-            self.check("re-sent PATCH", status2 == 409 and all(
-                current.get(k) == v for k, v in new.items()), (status2, data2))
+            self.check(
+                "re-sent PATCH",
+                status2 == 409 and all(current.get(k) == v for k, v in new.items()),
+                (status2, data2),
+            )
 
     def delete(self) -> None:
         uid = self.rng.choice(self.live())
@@ -403,8 +439,11 @@ class Labeler:
         if self.rng.random() < self.resend:  # lost answer: deleting again is a no-op
             status2, data2, ms2 = self.request("DELETE", path)
             self.samples.append(Sample("resend", ms2, status2))
-            self.check("re-sent DELETE", status2 == 200 and data2["version"] == data["version"],
-                       (status2, data2))
+            self.check(
+                "re-sent DELETE",
+                status2 == 200 and data2["version"] == data["version"],
+                (status2, data2),
+            )
 
     def reference(self) -> None:
         status, data, ms = self.request("GET", "/api/me/")
@@ -445,9 +484,22 @@ def warm_up(fixture: dict, port: int, args) -> None:
     modules, compiled its first queries and opened its database connection. Without this,
     each fresh worker's first saves — a one-off cost of a restart — land in the tail."""
     per_thread = max(10, 8 * args.workers // 4)
-    sessions = [Labeler(100 + i, fixture["token"], fixture["assignment"], fixture["codes"],
-                        port, per_thread, 0, (0.0, 0.0), 0.0, 0.0, args.seed + 1)
-                for i in range(2 * args.workers)]  # fmt: skip
+    sessions = [
+        Labeler(
+            100 + i,
+            fixture["token"],
+            fixture["assignment"],
+            fixture["codes"],
+            port,
+            per_thread,
+            0,
+            (0.0, 0.0),
+            0.0,
+            0.0,
+            args.seed + 1,
+        )
+        for i in range(2 * args.workers)
+    ]
 
     def run(lab: Labeler) -> None:
         for _ in range(lab.ops):
@@ -478,8 +530,10 @@ def verify(labelers: list[Labeler]) -> list[str]:
     for lab in labelers:
         rows = {
             str(s.client_uuid): {
-                "start_frame": s.start_frame, "end_frame": s.end_frame,
-                "category_code": s.category.code, "version": s.version,
+                "start_frame": s.start_frame,
+                "end_frame": s.end_frame,
+                "category_code": s.category.code,
+                "version": s.version,
                 "is_deleted": s.is_deleted,
             }
             for s in Segment.objects.filter(assignment_id=lab.assignment).select_related("category")
@@ -493,11 +547,19 @@ def verify(labelers: list[Labeler]) -> list[str]:
         for uid in rows.keys() - lab.expected.keys():
             problems.append(f"labeler {lab.index}: unexpected segment {uid} {rows[uid]}")
     ids = [lab.assignment for lab in labelers]
-    dup = (Segment.objects.filter(assignment_id__in=ids).values("client_uuid")
-           .annotate(n=Count("id")).filter(n__gt=1))
+    dup = (
+        Segment.objects.filter(assignment_id__in=ids)
+        .values("client_uuid")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
     problems += [f"client uuid {d['client_uuid']} has {d['n']} rows" for d in dup]
-    dup_created = (SegmentHistory.objects.filter(segment__assignment_id__in=ids, action="create")
-                   .values("segment_id").annotate(n=Count("id")).filter(n__gt=1))
+    dup_created = (
+        SegmentHistory.objects.filter(segment__assignment_id__in=ids, action="create")
+        .values("segment_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
     problems += [f"segment {d['segment_id']} created {d['n']} times" for d in dup_created]
     return problems
 
@@ -505,12 +567,24 @@ def verify(labelers: list[Labeler]) -> list[str]:
 # --- main ---------------------------------------------------------------------------------------
 def start_gunicorn(args, port: int, env: dict, log_path: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    argv = [str(gunicorn), "mgstudio.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(args.workers), "--threads", str(args.threads),
-            "--log-level", "warning", "--timeout", "60"]
+    argv = [
+        str(gunicorn),
+        "mgstudio.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -529,8 +603,10 @@ def start_gunicorn(args, port: int, env: dict, log_path: Path) -> subprocess.Pop
 def summary(name: str, ms: list[float]) -> str:
     if not ms:
         return f"| {name} | 0 | – | – | – | – |"
-    return (f"| {name} | {len(ms)} | {pct(ms, 50):.1f} | {pct(ms, 95):.1f} | "
-            f"{pct(ms, 99):.1f} | {max(ms):.1f} |")
+    return (
+        f"| {name} | {len(ms)} | {pct(ms, 50):.1f} | {pct(ms, 95):.1f} | "
+        f"{pct(ms, 99):.1f} | {max(ms):.1f} |"
+    )
 
 
 def main() -> int:
@@ -584,18 +660,34 @@ def main() -> int:
 
         import gunicorn
 
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
-                   PYTHONPATH=os.pathsep.join([str(tmp), str(ROOT)]))
+        env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE=settings_module,
+            PYTHONPATH=os.pathsep.join([str(tmp), str(ROOT)]),
+        )
         port = free_port()
         server = start_gunicorn(args, port, env, tmp / "gunicorn.log")
         worker_class = "gthread" if args.threads > 1 else "sync"
-        config = (f"gunicorn {gunicorn.__version__} --workers {args.workers} --threads "
-                  f"{args.threads} ({worker_class}), CONN_MAX_AGE={conn_max_age}")
+        config = (
+            f"gunicorn {gunicorn.__version__} --workers {args.workers} --threads "
+            f"{args.threads} ({worker_class}), CONN_MAX_AGE={conn_max_age}"
+        )
         print(f"PostgreSQL {pg_version}; {config}; port {port}", flush=True)
 
         labelers = [
-            Labeler(i, f["token"], f["assignment"], f["codes"], port, args.ops, args.refs,
-                    think, args.resend, args.race, args.seed)
+            Labeler(
+                i,
+                f["token"],
+                f["assignment"],
+                f["codes"],
+                port,
+                args.ops,
+                args.refs,
+                think,
+                args.resend,
+                args.race,
+                args.seed,
+            )
             for i, f in enumerate(fixtures[: args.labelers])
         ]
         warm_up(fixtures[args.labelers], port, args)
@@ -625,8 +717,10 @@ def main() -> int:
 
         problems = verify(labelers)
         samples = [s for lab in labelers for s in lab.samples]
-        by = {k: [s.ms for s in samples if s.kind == k]
-              for k in ("create", "update", "delete", "resend", "race", "ref")}
+        by = {
+            k: [s.ms for s in samples if s.kind == k]
+            for k in ("create", "update", "delete", "resend", "race", "ref")
+        }
         saves = by["create"] + by["update"] + by["delete"]
         errors = [e for lab in labelers for e in lab.errors]
         statuses: dict[int, int] = {}
@@ -636,9 +730,11 @@ def main() -> int:
         made = sum(len(lab.expected) for lab in labelers)
 
         print()
-        print(f"{args.labelers} labelers x {args.ops} saves + {args.refs} GET /api/me/ each, "
-              f"think {think[0]:g}-{think[1]:g} ms, resend {args.resend:.0%}, "
-              f"race {args.race:.0%}, seed {args.seed}")
+        print(
+            f"{args.labelers} labelers x {args.ops} saves + {args.refs} GET /api/me/ each, "
+            f"think {think[0]:g}-{think[1]:g} ms, resend {args.resend:.0%}, "
+            f"race {args.race:.0%}, seed {args.seed}"
+        )
         print(f"load average before → after: {load_before} → {load_after}")
         print()
         print("| request | n | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |")
@@ -651,43 +747,67 @@ def main() -> int:
         print(summary("reference GET /api/me/", by["ref"]))
         save_p95, ref_p95 = pct(saves, 95), pct(by["ref"], 95)
         print()
-        print(f"save p95 / reference p95: {save_p95 / ref_p95:.2f}; save p50 / reference p50: "
-              f"{pct(saves, 50) / pct(by['ref'], 50):.2f}")
-        print(f"throughput: {len(samples) / wall:.0f} requests/s ({len(saves) / wall:.0f} "
-              f"saves/s) over {wall:.1f} s; statuses {dict(sorted(statuses.items()))}")
+        print(
+            f"save p95 / reference p95: {save_p95 / ref_p95:.2f}; save p50 / reference p50: "
+            f"{pct(saves, 50) / pct(by['ref'], 50):.2f}"
+        )
+        print(
+            f"throughput: {len(samples) / wall:.0f} requests/s ({len(saves) / wall:.0f} "
+            f"saves/s) over {wall:.1f} s; statuses {dict(sorted(statuses.items()))}"
+        )
         n_req = len(samples)
-        print(f"CPU during the load: gunicorn workers {server_cpu:.1f} s "
-              f"({server_cpu / n_req * 1000:.1f} ms/request), PostgreSQL backends {pg_cpu:.1f} s "
-              f"({pg_cpu / n_req * 1000:.1f} ms/request, all databases), client {client_cpu:.1f} s"
-              f" (of {wall * (os.cpu_count() or 1):.1f} core-s)")
-        print(f"retries after connection errors/5xx: {sum(lab.retries for lab in labelers)}; "
-              f"refused as duplicate by the rules: {sum(lab.rule_refusals for lab in labelers)}")
+        print(
+            f"CPU during the load: gunicorn workers {server_cpu:.1f} s "
+            f"({server_cpu / n_req * 1000:.1f} ms/request), PostgreSQL backends {pg_cpu:.1f} s "
+            f"({pg_cpu / n_req * 1000:.1f} ms/request, all databases), client {client_cpu:.1f} s"
+            f" (of {wall * (os.cpu_count() or 1):.1f} core-s)"
+        )
+        print(
+            f"retries after connection errors/5xx: {sum(lab.retries for lab in labelers)}; "
+            f"refused as duplicate by the rules: {sum(lab.rule_refusals for lab in labelers)}"
+        )
         races = sorted({tuple(sorted(a)) for lab in labelers for a in lab.race_answers})
-        print(f"racing duplicate POST pairs answered: {races} (a 400 here is the retry of a "
-              "segment that was saved, refused as a duplicate instead of answered 200)")
+        print(
+            f"racing duplicate POST pairs answered: {races} (a 400 here is the retry of a "
+            "segment that was saved, refused as a duplicate instead of answered 200)"
+        )
         server_log = (tmp / "gunicorn.log").read_text(errors="replace")
-        print(f"server log: {server_log.count('Traceback')} tracebacks, "
-              f"{server_log.count('Internal Server Error')} internal server errors")
+        print(
+            f"server log: {server_log.count('Traceback')} tracebacks, "
+            f"{server_log.count('Internal Server Error')} internal server errors"
+        )
         print(f"client errors: {len(errors)}")
         for e in errors[:10]:
             print("   ", e)
-        print(f"check: {made} segments made, {live} live; "
-              + ("database == clients, no duplicate, nothing lost" if not problems
-                 else f"{len(problems)} PROBLEMS"))
+        print(
+            f"check: {made} segments made, {live} live; "
+            + (
+                "database == clients, no duplicate, nothing lost"
+                if not problems
+                else f"{len(problems)} PROBLEMS"
+            )
+        )
         for p in problems[:10]:
             print("   ", p)
         print()
-        print(f"one PostgreSQL connect (+SELECT 1): {connect_ms:.1f} ms (median of 30); "
-              "SQL queries per request (in-process, Django test client):")
+        print(
+            f"one PostgreSQL connect (+SELECT 1): {connect_ms:.1f} ms (median of 30); "
+            "SQL queries per request (in-process, Django test client):"
+        )
         for name, (n, ms) in queries.items():
             print(f"    {name}: {n} queries, {ms:.1f} ms")
-        slow = sorted((s for s in samples if s.kind in ("create", "update", "delete")),
-                      key=lambda s: -s.ms)[:8]  # fmt: skip
-        print("slowest saves (ms @ s into the run): " + ", ".join(
-            f"{s.kind} {s.ms:.0f} @ {s.at - t0:.1f}" for s in slow))
+        slow = sorted(
+            (s for s in samples if s.kind in ("create", "update", "delete")), key=lambda s: -s.ms
+        )[:8]
+        print(
+            "slowest saves (ms @ s into the run): "
+            + ", ".join(f"{s.kind} {s.ms:.0f} @ {s.at - t0:.1f}" for s in slow)
+        )
         ok = save_p95 < TARGET_P95_MS and not problems and not errors
-        print(f"\nsave p95 {save_p95:.1f} ms (target < {TARGET_P95_MS:g}): "
-              + ("PASS" if ok else "FAIL"))
+        print(
+            f"\nsave p95 {save_p95:.1f} ms (target < {TARGET_P95_MS:g}): "
+            + ("PASS" if ok else "FAIL")
+        )
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

@@ -213,9 +213,27 @@ def make_media(work: Path, seconds: int = SECONDS) -> Path:
         print(f"generating {seconds} s 640x360 {FPS} fps source ...", flush=True)
         part = work / f"source-{seconds}s.part.mp4"
         subprocess.run(
-            ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", "-f", "lavfi",
-             "-i", f"testsrc2=size=640x360:rate={FPS}", "-t", str(seconds), "-c:v", "libx264",
-             "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(part)],
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-hide_banner",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size=640x360:rate={FPS}",
+                "-t",
+                str(seconds),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                str(part),
+            ],
             check=True,
         )
         part.rename(src)
@@ -292,19 +310,37 @@ def run_in_page(page, script: str, runs) -> list[dict]:
 def summarise(name: str, steps: list[dict]) -> dict:
     ms = [s["ms"] for s in steps]
     wrong = sum(1 for s in steps if s["shown"] != s["target"])
-    return {"name": name, "n": len(ms), "p50": pct(ms, 0.5), "p95": pct(ms, 0.95),
-            "max": max(ms), "wrong": wrong}
+    return {
+        "name": name,
+        "n": len(ms),
+        "p50": pct(ms, 0.5),
+        "p95": pct(ms, 0.95),
+        "max": max(ms),
+        "wrong": wrong,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="keep the generated media here and reuse it on later runs")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the generated media here and reuse it on later runs",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
-    parser.add_argument("--seconds", type=int, default=SECONDS,
-                        help="video length (the target is for 1800; less only for a smoke test)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="interleaved rounds of (key, step(), bare), 2%% of the video apart")
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        default=SECONDS,
+        help="video length (the target is for 1800; less only for a smoke test)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of (key, step(), bare), 2%% of the video apart",
+    )
     parser.add_argument("--loads", type=int, default=3, help="page loads to time")
     args = parser.parse_args()
 
@@ -319,8 +355,11 @@ def main() -> int:
     try:
         proxy = make_media(work, args.seconds)
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_DEBUG")}
-        env.update(MGSTUDIO_DATA_DIR=str(data), DJANGO_SETTINGS_MODULE="mgstudio.settings",
-                   PYTHONPATH=str(ROOT))
+        env.update(
+            MGSTUDIO_DATA_DIR=str(data),
+            DJANGO_SETTINGS_MODULE="mgstudio.settings",
+            PYTHONPATH=str(ROOT),
+        )
         for name in ("MEDIA_ROOT", "STATIC_ROOT"):
             env.pop(name, None)
         media_root, static_root = data / "media", data / "static"
@@ -334,7 +373,11 @@ def main() -> int:
         t = time.perf_counter()
         out = subprocess.run(
             [py, "-c", SETUP, proxy_rel, PASSWORD, USERNAME, str(NUM_SEGMENTS)],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         ids = json.loads(out.strip().splitlines()[-1])
         print(f"database ready in {time.perf_counter() - t:.1f} s: {ids}")
@@ -342,9 +385,20 @@ def main() -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "mgstudio.wsgi", "-b", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "mgstudio.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         wait_http(f"{base}/login/", server)
         print(f"server: gunicorn (2 workers x 4 threads) at {base}, static files by whitenoise")
@@ -405,33 +459,51 @@ def drive(base: str, ids: dict, loads: int, rounds: int) -> int:
             ref += run_in_page(bare, BARE_RUN, runs)
         browser.close()
 
-    rows = [summarise("app, ArrowRight/Left key", key), summarise("app, player.step(+-1)", direct),
-            summarise("bare <video>, currentTime", ref)]
+    rows = [
+        summarise("app, ArrowRight/Left key", key),
+        summarise("app, player.step(+-1)", direct),
+        summarise("bare <video>, currentTime", ref),
+    ]
     print()
-    print(f"page load (navigation start -> ready with {NUM_SEGMENTS} rows and bars), "
-          f"{loads} loads: " + ", ".join(f"{x:.0f}" for x in load_ms)
-          + f" ms; median {statistics.median(load_ms):.0f} ms")
+    print(
+        f"page load (navigation start -> ready with {NUM_SEGMENTS} rows and bars), "
+        f"{loads} loads: "
+        + ", ".join(f"{x:.0f}" for x in load_ms)
+        + f" ms; median {statistics.median(load_ms):.0f} ms"
+    )
     print()
-    print(f"{'one-frame step -> frame presented (ms)':<40} {'n':>4} {'p50':>7} {'p95':>7} "
-          f"{'max':>7} {'wrong':>6}")
+    print(
+        f"{'one-frame step -> frame presented (ms)':<40} {'n':>4} {'p50':>7} {'p95':>7} "
+        f"{'max':>7} {'wrong':>6}"
+    )
     for r in rows:
-        print(f"{r['name']:<40} {r['n']:>4} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['max']:>7.1f} "
-              f"{r['wrong']:>6}")
+        print(
+            f"{r['name']:<40} {r['n']:>4} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['max']:>7.1f} "
+            f"{r['wrong']:>6}"
+        )
     for r in rows[:2]:
-        print(f"ratio {r['name']} / bare: p50 {r['p50'] / rows[2]['p50']:.2f}, "
-              f"p95 {r['p95'] / rows[2]['p95']:.2f}")
+        print(
+            f"ratio {r['name']} / bare: p50 {r['p50'] / rows[2]['p50']:.2f}, "
+            f"p95 {r['p95'] / rows[2]['p95']:.2f}"
+        )
     by_dir = {}
     for name, steps in (("app key", key), ("app step()", direct), ("bare", ref)):
         for label, sign in (("+1", 1), ("-1", -1)):
             part = [s["ms"] for s in steps if (s["delta"] > 0) == (sign > 0)]
             by_dir[(name, label)] = part
-    print("by direction, p50/p95 ms: " + "; ".join(
-        f"{n} {lab} {pct(v, 0.5):.1f}/{pct(v, 0.95):.1f}" for (n, lab), v in by_dir.items()))
+    print(
+        "by direction, p50/p95 ms: "
+        + "; ".join(
+            f"{n} {lab} {pct(v, 0.5):.1f}/{pct(v, 0.95):.1f}" for (n, lab), v in by_dir.items()
+        )
+    )
     if errors:
         print("page errors:", errors)
-    ok = (all(r["p95"] < TARGET_MS and r["wrong"] == 0 for r in rows[:2]) and not errors)
-    print(f"target: p95 < {TARGET_MS:.0f} ms and every step on the right frame: "
-          f"{'met' if ok else 'MISSED'}")
+    ok = all(r["p95"] < TARGET_MS and r["wrong"] == 0 for r in rows[:2]) and not errors
+    print(
+        f"target: p95 < {TARGET_MS:.0f} ms and every step on the right frame: "
+        f"{'met' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

@@ -32,8 +32,9 @@ LABELS = Path(__file__).resolve().parents[1].parent / "shared/reference/imigue/l
 
 def clip_lengths() -> np.ndarray:
     with LABELS.open(newline="") as f:
-        return np.array([int(r["end_frame"]) - int(r["start_frame"]) + 1
-                         for r in csv.DictReader(f)])
+        return np.array(
+            [int(r["end_frame"]) - int(r["start_frame"]) + 1 for r in csv.DictReader(f)]
+        )
 
 
 def cpu_model() -> str:
@@ -61,7 +62,7 @@ def bucket(batches):
     clips.sort(key=lambda c: int(c[1]))
     size, out = len(batches[0][1]), []
     for k in range(0, len(clips), size):
-        chunk = clips[k: k + size]
+        chunk = clips[k : k + size]
         lens = torch.stack([c[1] for c in chunk])
         x = torch.nn.utils.rnn.pad_sequence([c[0] for c in chunk], batch_first=True)
         out.append((x, lens, torch.stack([c[2] for c in chunk])))
@@ -103,20 +104,29 @@ def main() -> None:
     real = sum(int(b[1].sum()) for b in batches)
     padded_steps = sum(int(b[1].max()) * len(b[1]) for b in batches)
     print(f"CPU: {cpu_model()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}")
-    print(f"iMiGUE clip lengths (frames): median {int(np.median(lengths))}, p90 "
-          f"{int(np.percentile(lengths, 90))}, max {lengths.max()}; padding share in these "
-          f"batches: {1 - real / padded_steps:.0%}")
-    print(f"model {args.model} (2 × 128, 22 joints × 3), batch {args.batch_size}, "
-          f"{args.batches} batches each, median of {args.reps} alternating runs\n")
-    sets = {"padded": (batches, False), "packed": (batches, True),
-            "padded, length-bucketed": (bucket(batches), False),
-            "packed, length-bucketed": (bucket(batches), True)}
+    print(
+        f"iMiGUE clip lengths (frames): median {int(np.median(lengths))}, p90 "
+        f"{int(np.percentile(lengths, 90))}, max {lengths.max()}; padding share in these "
+        f"batches: {1 - real / padded_steps:.0%}"
+    )
+    print(
+        f"model {args.model} (2 × 128, 22 joints × 3), batch {args.batch_size}, "
+        f"{args.batches} batches each, median of {args.reps} alternating runs\n"
+    )
+    sets = {
+        "padded": (batches, False),
+        "packed": (batches, True),
+        "padded, length-bucketed": (bucket(batches), False),
+        "packed, length-bucketed": (bucket(batches), True),
+    }
     results = {name: [] for name in sets}
     for _ in range(args.reps):  # alternate so that load changes hit every variant alike
         for name, (data, packed) in sets.items():
             results[name].append(run(data, packed, args.model))
-    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
-           for k, v in results.items()}
+    med = {
+        k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for k, v in results.items()
+    }
     print("| batches | sequences/s (wall) | sequences/s (CPU time) | ratio to padded (wall) |")
     print("| --- | --- | --- | --- |")
     for name, (wall, cpu) in med.items():

@@ -161,9 +161,16 @@ def baselines(request, project_id: int):
     project = get_object_or_404(Project, pk=project_id)
     releases = project.releases.exclude(path="").order_by("-created_at", "-id")  # written ones
     paper = [{"model": k, "top1": v[0], "top5": v[1]} for k, v in paper_numbers().items()]
-    return render(request, "frontend/baselines.html", {
-        "project": project, "releases": releases, "recipes": recipes(), "paper": paper,
-    })  # fmt: skip
+    return render(
+        request,
+        "frontend/baselines.html",
+        {
+            "project": project,
+            "releases": releases,
+            "recipes": recipes(),
+            "paper": paper,
+        },
+    )
 
 
 @staff_required

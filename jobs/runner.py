@@ -254,7 +254,7 @@ def reap_lost_jobs(stale_after: float | None = None) -> list[tuple[int, str]]:
     # A retry waits in its worker's memory until its countdown ends; if that worker died, the
     # message is gone. Send it again once even the longest backoff is long past (a duplicate
     # message is harmless: only one can claim the job).
-    longest_backoff = settings.JOB_RETRY_BACKOFF_SECONDS * 2 ** settings.JOB_MAX_ATTEMPTS
+    longest_backoff = settings.JOB_RETRY_BACKOFF_SECONDS * 2**settings.JOB_MAX_ATTEMPTS
     retry_cutoff = cutoff - timedelta(seconds=longest_backoff)
     for job in Job.objects.filter(state=Job.State.RETRYING, heartbeat_at__lt=retry_cutoff):
         Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())

@@ -30,23 +30,38 @@ from pipeline.media import (
 
 def _check_range(start_frame: int, end_frame: int, info: VideoInfo) -> None:
     last = info.num_frames - 1
-    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-               for v in (start_frame, end_frame)):
+    if not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool)
+        for v in (start_frame, end_frame)
+    ):
         raise MediaError("bad_range", "Clip frames must be whole numbers.")
     if start_frame < 0 or end_frame < 0:
-        raise MediaError("bad_range", f"Clip frames cannot be negative (got {start_frame}"
-                         f"..{end_frame}).")
+        raise MediaError(
+            "bad_range", f"Clip frames cannot be negative (got {start_frame}..{end_frame})."
+        )
     if start_frame > end_frame:
-        raise MediaError("bad_range", f"The clip starts after it ends (start frame "
-                         f"{start_frame} > end frame {end_frame}).")
+        raise MediaError(
+            "bad_range",
+            f"The clip starts after it ends (start frame {start_frame} > end frame {end_frame}).",
+        )
     if end_frame > last:
-        raise MediaError("bad_range", f"The clip ends at frame {end_frame}, past the video's "
-                         f"last frame {last} (frames are 0-based; end is inclusive).")
+        raise MediaError(
+            "bad_range",
+            f"The clip ends at frame {end_frame}, past the video's "
+            f"last frame {last} (frames are 0-based; end is inclusive).",
+        )
 
 
 def cut_command(
-    src: StrPath, dst: StrPath, start_frame: int, end_frame: int, info: VideoInfo, *,
-    preset: str = "veryfast", crf: int = 18, gop: int = 12,
+    src: StrPath,
+    dst: StrPath,
+    start_frame: int,
+    end_frame: int,
+    info: VideoInfo,
+    *,
+    preset: str = "veryfast",
+    crf: int = 18,
+    gop: int = 12,
 ) -> list[str]:
     """The ffmpeg argv that writes source frames ``start_frame..end_frame`` to ``dst`` (MP4)."""
     rate = Fraction(info.fps_fraction)
@@ -59,19 +74,39 @@ def cut_command(
     if info.width % 2 or info.height % 2:
         video = video.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")
     out = ffmpeg.output(
-        video, os.fspath(dst),
-        format="mp4", vcodec="libx264", preset=preset, crf=crf, pix_fmt="yuv420p",
-        g=gop, keyint_min=gop, sc_threshold=0, bf=0,
-        fps_mode="passthrough", r=info.fps_fraction,
-        movflags="+faststart", an=None, sn=None, dn=None,
-        map_metadata=-1, map_chapters=-1,  # no titles, GPS or device names in a release
+        video,
+        os.fspath(dst),
+        format="mp4",
+        vcodec="libx264",
+        preset=preset,
+        crf=crf,
+        pix_fmt="yuv420p",
+        g=gop,
+        keyint_min=gop,
+        sc_threshold=0,
+        bf=0,
+        fps_mode="passthrough",
+        r=info.fps_fraction,
+        movflags="+faststart",
+        an=None,
+        sn=None,
+        dn=None,
+        map_metadata=-1,
+        map_chapters=-1,  # no titles, GPS or device names in a release
     )
     return out.global_args("-nostdin", "-hide_banner", "-v", "error").overwrite_output().compile()
 
 
 def cut_clip(
-    src: StrPath, dst: StrPath, start_frame: int, end_frame: int, info: VideoInfo, *,
-    on_progress: Callable[[float], None] | None = None, preset: str = "veryfast", crf: int = 18,
+    src: StrPath,
+    dst: StrPath,
+    start_frame: int,
+    end_frame: int,
+    info: VideoInfo,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    preset: str = "veryfast",
+    crf: int = 18,
 ) -> VideoInfo:
     """Cut frames ``start_frame..end_frame`` (inclusive) of ``src`` into ``dst``; verify it.
 
@@ -81,8 +116,11 @@ def cut_clip(
     _check_range(start_frame, end_frame, info)
     expected = end_frame - start_frame + 1
     # trim has to decode every frame before end_frame, so progress counts those too.
-    run_ffmpeg_with_progress(cut_command(src, dst, start_frame, end_frame, info, preset=preset,
-                                   crf=crf), expected, on_progress)
+    run_ffmpeg_with_progress(
+        cut_command(src, dst, start_frame, end_frame, info, preset=preset, crf=crf),
+        expected,
+        on_progress,
+    )
     out = verify_output(dst, expected, info.fps_fraction, "The cut clip")
     if on_progress is not None:
         on_progress(1.0)
@@ -92,8 +130,9 @@ def cut_clip(
 def audio_stream_count(path: StrPath) -> int:
     """How many audio streams ffprobe finds in ``path``."""
     try:
-        info = ffmpeg.probe(os.fspath(path), v="error", select_streams="a",
-                            show_entries="stream=index")
+        info = ffmpeg.probe(
+            os.fspath(path), v="error", select_streams="a", show_entries="stream=index"
+        )
     except ffmpeg.Error:
         raise MediaError("not_a_video", "This file is not a media file ffmpeg can read.") from None
     return len(info.get("streams", []))
@@ -102,8 +141,13 @@ def audio_stream_count(path: StrPath) -> int:
 def count_frames(path: StrPath) -> int:
     """Frames in the first video stream, counted by demuxing (``ffprobe -count_packets``)."""
     try:
-        info = ffmpeg.probe(os.fspath(path), v="error", select_streams="V:0", count_packets=None,
-                            show_entries="stream=nb_read_packets")
+        info = ffmpeg.probe(
+            os.fspath(path),
+            v="error",
+            select_streams="V:0",
+            count_packets=None,
+            show_entries="stream=nb_read_packets",
+        )
     except ffmpeg.Error:
         raise MediaError("not_a_video", "This file is not a video ffmpeg can read.") from None
     streams = info.get("streams") or [{}]
@@ -115,9 +159,19 @@ def strip_audio(src: StrPath, dst: StrPath) -> None:
     data streams, chapters or container metadata; verify that no audio stream is left."""
     argv = (
         ffmpeg.input(os.fspath(src))
-        .output(os.fspath(dst), map="0:V:0", vcodec="copy", an=None, sn=None, dn=None,
-                map_metadata=-1, map_chapters=-1)
-        .global_args("-nostdin", "-hide_banner", "-v", "error").overwrite_output().compile()
+        .output(
+            os.fspath(dst),
+            map="0:V:0",
+            vcodec="copy",
+            an=None,
+            sn=None,
+            dn=None,
+            map_metadata=-1,
+            map_chapters=-1,
+        )
+        .global_args("-nostdin", "-hide_banner", "-v", "error")
+        .overwrite_output()
+        .compile()
     )
     proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=_die_with_parent)
     stderr = proc.stderr.decode(errors="replace")

@@ -50,8 +50,13 @@ class Box:
         """The box grown by ``scale`` around its centre, clipped to the frame."""
         cx, cy = (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
         hw, hh = (self.x1 - self.x0) * scale / 2, (self.y1 - self.y0) * scale / 2
-        return Box(max(0.0, cx - hw), max(0.0, cy - hh), min(float(width), cx + hw),
-                   min(float(height), cy + hh), self.score)
+        return Box(
+            max(0.0, cx - hw),
+            max(0.0, cy - hh),
+            min(float(width), cx + hw),
+            min(float(height), cy + hh),
+            self.score,
+        )
 
 
 class FaceDetector(Protocol):
@@ -106,12 +111,22 @@ class CenterFaceDetector:
         cx = (xs + offset[0, 1, ys, xs] + 0.5) * 4
         x0, y0 = np.clip(cx - box_w / 2, 0, in_w), np.clip(cy - box_h / 2, 0, in_h)
         x1, y1 = np.clip(x0 + box_w, 0, in_w), np.clip(y0 + box_h, 0, in_h)
-        rects = [[float(a), float(b), float(c - a), float(d - b)]
-                 for a, b, c, d in zip(x0, y0, x1, y1, strict=True)]
+        rects = [
+            [float(a), float(b), float(c - a), float(d - b)]
+            for a, b, c, d in zip(x0, y0, x1, y1, strict=True)
+        ]
         keep = cv2.dnn.NMSBoxes(rects, scores.astype(float).tolist(), self.threshold, self.nms)
         sx, sy = width / in_w, height / in_h
-        return [Box(float(x0[i] * sx), float(y0[i] * sy), float(x1[i] * sx), float(y1[i] * sy),
-                    float(scores[i])) for i in np.asarray(keep, dtype=int).ravel()]
+        return [
+            Box(
+                float(x0[i] * sx),
+                float(y0[i] * sy),
+                float(x1[i] * sx),
+                float(y1[i] * sy),
+                float(scores[i]),
+            )
+            for i in np.asarray(keep, dtype=int).ravel()
+        ]
 
 
 class HaarDetector:
@@ -123,10 +138,18 @@ class HaarDetector:
     faces, while a face that escaped blurring still shows its eyes.
     """
 
-    def __init__(self, threshold: float = 3, cascades: Sequence[str] = (
-            "haarcascade_frontalface_default.xml", "haarcascade_profileface.xml"),
-            long_edge: int = 640, scale_factor: float = 1.1, min_size_frac: float = 0.08,
-            confirm_eyes: bool = True) -> None:
+    def __init__(
+        self,
+        threshold: float = 3,
+        cascades: Sequence[str] = (
+            "haarcascade_frontalface_default.xml",
+            "haarcascade_profileface.xml",
+        ),
+        long_edge: int = 640,
+        scale_factor: float = 1.1,
+        min_size_frac: float = 0.08,
+        confirm_eyes: bool = True,
+    ) -> None:
         self.threshold = threshold
         self.long_edge = long_edge
         self.scale_factor = scale_factor
@@ -137,11 +160,15 @@ class HaarDetector:
         for name in (*self.cascades, "haarcascade_eye.xml"):
             model = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, name))
             if model.empty():
-                raise MediaError("model_missing", f"The Haar cascade {name} is missing "
-                                 "(opencv-python 4.x ships them; 5.x does not).")
+                raise MediaError(
+                    "model_missing",
+                    f"The Haar cascade {name} is missing "
+                    "(opencv-python 4.x ships them; 5.x does not).",
+                )
             self._models.append(model)
-        self.name = "haar(" + "+".join(n.removeprefix("haarcascade_").removesuffix(".xml")
-                                       for n in self.cascades)
+        self.name = "haar(" + "+".join(
+            n.removeprefix("haarcascade_").removesuffix(".xml") for n in self.cascades
+        )
         self.name += "+eyes" if confirm_eyes else ""
         self.name += f", long_edge={long_edge})"
         self._eyes = self._models.pop()
@@ -151,8 +178,9 @@ class HaarDetector:
         factor = min(1.0, self.long_edge / max(width, height))
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         if factor < 1.0:
-            gray = cv2.resize(gray, (round(width * factor), round(height * factor)),
-                              interpolation=cv2.INTER_AREA)
+            gray = cv2.resize(
+                gray, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA
+            )
         gray = cv2.equalizeHist(gray)
         side = max(12, int(min(gray.shape) * self.min_size_frac))
         boxes: list[Box] = []
@@ -161,8 +189,11 @@ class HaarDetector:
             for mirrored in (False, True) if "profile" in name else (False,):
                 image = gray[:, ::-1] if mirrored else gray
                 rects, neighbours = model.detectMultiScale2(
-                    np.ascontiguousarray(image), scaleFactor=self.scale_factor, minNeighbors=1,
-                    minSize=(side, side))
+                    np.ascontiguousarray(image),
+                    scaleFactor=self.scale_factor,
+                    minNeighbors=1,
+                    minSize=(side, side),
+                )
                 for (x, y, w, h), n in zip(rects, neighbours, strict=True):
                     if n < self.threshold:
                         continue
@@ -170,14 +201,22 @@ class HaarDetector:
                         continue
                     if mirrored:
                         x = image.shape[1] - x - w
-                    boxes.append(Box(float(x / factor), float(y / factor),
-                                     float((x + w) / factor), float((y + h) / factor), float(n)))
+                    boxes.append(
+                        Box(
+                            float(x / factor),
+                            float(y / factor),
+                            float((x + w) / factor),
+                            float((y + h) / factor),
+                            float(n),
+                        )
+                    )
         return boxes
 
     def _has_eye(self, upper_face: np.ndarray) -> bool:
         side = max(6, upper_face.shape[1] // 10)
-        eyes = self._eyes.detectMultiScale(np.ascontiguousarray(upper_face), scaleFactor=1.1,
-                                           minNeighbors=3, minSize=(side, side))
+        eyes = self._eyes.detectMultiScale(
+            np.ascontiguousarray(upper_face), scaleFactor=1.1, minNeighbors=3, minSize=(side, side)
+        )
         return len(eyes) > 0
 
 
@@ -273,17 +312,18 @@ def _hide(roi: np.ndarray, side: float, settings: BlurSettings) -> np.ndarray:
     h, w = roi.shape[:2]
     if settings.method == "mosaic":
         cell = max(1.0, side / max(1, settings.mosaic_cells))
-        small = cv2.resize(roi, (max(1, round(w / cell)), max(1, round(h / cell))),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            roi, (max(1, round(w / cell)), max(1, round(h / cell))), interpolation=cv2.INTER_AREA
+        )
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
     sigma = max(1.0, settings.sigma_frac * side)
     factor = max(1.0, sigma / 4)
-    small = cv2.resize(roi, (max(1, round(w / factor)), max(1, round(h / factor))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        roi, (max(1, round(w / factor)), max(1, round(h / factor))), interpolation=cv2.INTER_AREA
+    )
     small_sigma = sigma / factor
     kernel = int(small_sigma * 3) * 2 + 1
-    small = cv2.GaussianBlur(small, (kernel, kernel), small_sigma,
-                             borderType=cv2.BORDER_REPLICATE)
+    small = cv2.GaussianBlur(small, (kernel, kernel), small_sigma, borderType=cv2.BORDER_REPLICATE)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
@@ -304,19 +344,49 @@ class BlurReport:
 
 
 def _encoder_argv(dst: StrPath, geometry: StreamGeometry, settings: BlurSettings) -> list[str]:
-    argv = [*_FFMPEG, "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-            "-s", f"{geometry.width}x{geometry.height}", "-r", geometry.fps_fraction,
-            "-i", "pipe:0"]
+    argv = [
+        *_FFMPEG,
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{geometry.width}x{geometry.height}",
+        "-r",
+        geometry.fps_fraction,
+        "-i",
+        "pipe:0",
+    ]
     if geometry.width % 2 or geometry.height % 2:
         argv += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
-    return argv + ["-an", "-sn", "-dn", "-c:v", "libx264", "-preset", settings.preset,
-                   "-crf", str(settings.crf), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough",
-                   "-movflags", "+faststart", os.fspath(dst)]
+    return argv + [
+        "-an",
+        "-sn",
+        "-dn",
+        "-c:v",
+        "libx264",
+        "-preset",
+        settings.preset,
+        "-crf",
+        str(settings.crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-fps_mode",
+        "passthrough",
+        "-movflags",
+        "+faststart",
+        os.fspath(dst),
+    ]
 
 
 def blur_video(
-    src: StrPath, dst: StrPath, detector: FaceDetector, *,
-    settings: BlurSettings | None = None, on_progress: Callable[[float], None] | None = None,
+    src: StrPath,
+    dst: StrPath,
+    detector: FaceDetector,
+    *,
+    settings: BlurSettings | None = None,
+    on_progress: Callable[[float], None] | None = None,
     total_frames: int | None = None,
 ) -> BlurReport:
     """Blur every face of ``src`` into ``dst`` (H.264 MP4, no audio, same frames and rate)."""
@@ -328,8 +398,12 @@ def blur_video(
     blurred = 0
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errfile:
-        enc = subprocess.Popen(_encoder_argv(dst, geometry, settings), stdin=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL, stderr=errfile)
+        enc = subprocess.Popen(
+            _encoder_argv(dst, geometry, settings),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errfile,
+        )
         assert enc.stdin is not None
 
         def write(ready: list[tuple[np.ndarray, list[Box]]]) -> None:
@@ -357,19 +431,27 @@ def blur_video(
         errfile.seek(0)
         stderr = errfile.read().decode(errors="replace").strip()
     if enc.returncode != 0:
-        raise MediaError("transcode_failed",
-                         f"Encoding the blurred video failed ({stderr[-300:]}).")
+        raise MediaError(
+            "transcode_failed", f"Encoding the blurred video failed ({stderr[-300:]})."
+        )
     seconds = time.perf_counter() - started
     out_frames = count_frames(dst)
     if out_frames != len(counts):
-        raise MediaError("transcode_failed", f"The blurred video has {out_frames} frames "
-                         f"instead of {len(counts)}.")
+        raise MediaError(
+            "transcode_failed",
+            f"The blurred video has {out_frames} frames instead of {len(counts)}.",
+        )
     if on_progress is not None:
         on_progress(1.0)
     return BlurReport(
-        frames=len(counts), frames_with_detections=sum(c > 0 for c in counts),
-        detections=sum(counts), frames_blurred=blurred, detector=detector.name,
-        threshold=detector.threshold, settings=asdict(settings), seconds=round(seconds, 3),
+        frames=len(counts),
+        frames_with_detections=sum(c > 0 for c in counts),
+        detections=sum(counts),
+        frames_blurred=blurred,
+        detector=detector.name,
+        threshold=detector.threshold,
+        settings=asdict(settings),
+        seconds=round(seconds, 3),
         frames_per_second=round(len(counts) / seconds, 2) if seconds else 0.0,
         per_frame_detections=counts,
     )

@@ -53,16 +53,32 @@ def iter_frames(path: StrPath, geometry: StreamGeometry | None = None) -> Iterat
     size = geometry.width * geometry.height * 3
     with tempfile.TemporaryFile() as errfile:
         proc = subprocess.Popen(
-            [*FFMPEG, "-i", os.fspath(path), "-map", "0:V:0", "-fps_mode", "passthrough",
-             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
-            stdout=subprocess.PIPE, stderr=errfile, stdin=subprocess.DEVNULL)
+            [
+                *FFMPEG,
+                "-i",
+                os.fspath(path),
+                "-map",
+                "0:V:0",
+                "-fps_mode",
+                "passthrough",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "pipe:1",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=errfile,
+            stdin=subprocess.DEVNULL,
+        )
         assert proc.stdout is not None
         try:
             while data := proc.stdout.read(size):
                 if len(data) < size:
                     raise MediaError("truncated", "The video ended inside a frame.")
                 yield np.frombuffer(data, dtype=np.uint8).reshape(
-                    geometry.height, geometry.width, 3)
+                    geometry.height, geometry.width, 3
+                )
             proc.wait()
         finally:
             if proc.poll() is None:

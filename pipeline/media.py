@@ -29,21 +29,64 @@ StrPath = str | os.PathLike[str]
 # Demuxers that open still images (or text, as ANSI art), besides the "*_pipe" image ones:
 # never a video, whatever frame count ffprobe reports. Animated GIF/WebP are judged like videos.
 _IMAGE_FORMATS = {"image2", "tty"}
-_IMAGE_CODECS = {"mjpeg", "png", "gif", "webp", "bmp", "tiff", "jpeg2000", "jpegls",
-                 "apng", "ppm", "pgm", "pam", "pbm", "qoi", "ansi", "jpegxl", "avif"}
+_IMAGE_CODECS = {
+    "mjpeg",
+    "png",
+    "gif",
+    "webp",
+    "bmp",
+    "tiff",
+    "jpeg2000",
+    "jpegls",
+    "apng",
+    "ppm",
+    "pgm",
+    "pam",
+    "pbm",
+    "qoi",
+    "ansi",
+    "jpegxl",
+    "avif",
+}
 # Rates that real cameras and editors use; tried when the stream's own rate does not fit.
-_COMMON_RATES = ("24000/1001", "24/1", "25/1", "30000/1001", "30/1", "48/1", "50/1",
-                 "60000/1001", "60/1", "100/1", "120000/1001", "120/1")
+_COMMON_RATES = (
+    "24000/1001",
+    "24/1",
+    "25/1",
+    "30000/1001",
+    "30/1",
+    "48/1",
+    "50/1",
+    "60000/1001",
+    "60/1",
+    "100/1",
+    "120000/1001",
+    "120/1",
+)
 # Magic numbers of video containers: if ffprobe cannot open such a file it is damaged.
-_CONTAINER_MAGIC = ((4, b"ftyp"), (4, b"moov"), (4, b"mdat"), (4, b"wide"), (4, b"free"),
-                    (0, b"\x1a\x45\xdf\xa3"), (8, b"AVI "))
+_CONTAINER_MAGIC = (
+    (4, b"ftyp"),
+    (4, b"moov"),
+    (4, b"mdat"),
+    (4, b"wide"),
+    (4, b"free"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (8, b"AVI "),
+)
 # Most frames a decoder may hold back for reordering (H.264 allows 16).
 _MAX_REORDER = 16
 # ffmpeg messages meaning the data stops or breaks mid-stream (not "moov atom not found":
 # the mp4 demuxer says that about any garbage file named *.mp4).
-_TRUNCATION_HINTS = ("partial file", "ended prematurely", "end of file", "invalid data",
-                     "invalid nal unit size", "error splitting the input", "corrupt",
-                     "error while decoding")
+_TRUNCATION_HINTS = (
+    "partial file",
+    "ended prematurely",
+    "end of file",
+    "invalid data",
+    "invalid nal unit size",
+    "error splitting the input",
+    "corrupt",
+    "error while decoding",
+)
 
 
 @dataclass(frozen=True)
@@ -80,8 +123,10 @@ def _ffprobe(path: StrPath, **kwargs: Any) -> dict[str, Any]:
         return ffmpeg.probe(os.fspath(path), v="error", **kwargs)
     except ffmpeg.Error:
         if _starts_like_a_container(path):
-            raise MediaError("truncated", "The video file is incomplete or damaged "
-                             "(was the upload interrupted?).") from None
+            raise MediaError(
+                "truncated",
+                "The video file is incomplete or damaged (was the upload interrupted?).",
+            ) from None
         raise MediaError("not_a_video", "This file is not a video ffmpeg can read.") from None
 
 
@@ -143,8 +188,9 @@ def _pick_rate(ticks: np.ndarray, tb: Fraction, stream: dict[str, Any]) -> Fract
     if len(ticks) < 2:
         return rates[0] if rates else None
     spreads = [_spread(ticks, tb, r) for r in rates]
-    fitting = [(s, r) for s, r in zip(spreads, rates, strict=True)
-               if s <= float(1 / (r * tb)) / 2 + 2]
+    fitting = [
+        (s, r) for s, r in zip(spreads, rates, strict=True) if s <= float(1 / (r * tb)) / 2 + 2
+    ]
     if not fitting:
         return None
     best = min(s for s, _ in fitting)
@@ -186,14 +232,21 @@ def probe_video(path: StrPath) -> VideoInfo:
     video = videos[0]  # the one ffmpeg's "V:0" (and so the proxy) uses
 
     # Pass 2 demuxes the whole video stream (no decoding): exact packet count + timestamps.
-    counted = _ffprobe(path, select_streams=str(video["index"]), count_packets=None,
-                       show_entries="packet=pts,dts,flags")
+    counted = _ffprobe(
+        path,
+        select_streams=str(video["index"]),
+        count_packets=None,
+        show_entries="packet=pts,dts,flags",
+    )
     packets = counted.get("packets", [])
     nb_read = int((counted.get("streams") or [{}])[0].get("nb_read_packets") or 0)
     nb_header = int(video["nb_frames"]) if str(video.get("nb_frames", "")).isdigit() else None
     if nb_header is not None and nb_read < nb_header:
-        raise MediaError("truncated", f"The video is incomplete: the file announces {nb_header}"
-                         f" frames but only {nb_read} are there (was the upload interrupted?).")
+        raise MediaError(
+            "truncated",
+            f"The video is incomplete: the file announces {nb_header}"
+            f" frames but only {nb_read} are there (was the upload interrupted?).",
+        )
     # Packets flagged D (discard) lie outside the edit list: the decoder drops their frames.
     shown = [p for p in packets if "D" not in p.get("flags", "")]
     num_frames = nb_read - (len(packets) - len(shown))
@@ -212,19 +265,27 @@ def probe_video(path: StrPath) -> VideoInfo:
     if rate is None and any(_pick_rate(ticks[:-k], tb, video) for k in tail):
         # Regular except for holes among the last few frames: a stream with B-frames cut
         # short (frames are stored out of order, so the cut removes some before the last).
-        raise MediaError("truncated", "The video is incomplete: frames are missing at its "
-                         "end (was the upload interrupted?).")
+        raise MediaError(
+            "truncated",
+            "The video is incomplete: frames are missing at its end (was the upload interrupted?).",
+        )
     if rate is None:
-        raise MediaError("variable_frame_rate", "The video has a variable frame rate; please "
-                         "convert it to a constant frame rate and upload it again.")
+        raise MediaError(
+            "variable_frame_rate",
+            "The video has a variable frame rate; please "
+            "convert it to a constant frame rate and upload it again.",
+        )
     if len(ticks) and nb_header is None:
         # No frame count in the header (Matroska, ...): compare the promised length instead.
         end = float(ticks[-1] * tb + 1 / rate)
         declared = _declared_seconds(video)
         # Lenient margin: a false "truncated" on a good file is worse than missing a few frames.
         if declared is not None and declared > max(end, num_frames / rate) + max(0.5, 2 / rate):
-            raise MediaError("truncated", f"The video is incomplete: it should last "
-                             f"{declared:.2f} s but its frames stop at {end:.2f} s.")
+            raise MediaError(
+                "truncated",
+                f"The video is incomplete: it should last "
+                f"{declared:.2f} s but its frames stop at {end:.2f} s.",
+            )
     width, height = _display_size(video)
     start = video.get("start_time", fmt.get("start_time"))
     return VideoInfo(
@@ -242,7 +303,12 @@ def probe_video(path: StrPath) -> VideoInfo:
 
 
 def proxy_command(
-    src: StrPath, dst: StrPath, info: VideoInfo, *, preset: str = "veryfast", crf: int = 23,
+    src: StrPath,
+    dst: StrPath,
+    info: VideoInfo,
+    *,
+    preset: str = "veryfast",
+    crf: int = 23,
     gop: int = 12,
 ) -> list[str]:
     """The exact ffmpeg argv that turns ``src`` into the CFR proxy at ``dst`` (MP4)."""
@@ -252,21 +318,33 @@ def proxy_command(
     # setpts truncates, which is harmless because "-r" makes the encoder clock 1/fps and the
     # rescale to it rounds to the nearest frame.
     video = ffmpeg.input(os.fspath(src))["V:0"].filter(
-        "setpts", f"N*{rate.denominator}/({rate.numerator}*TB)")
+        "setpts", f"N*{rate.denominator}/({rate.numerator}*TB)"
+    )
     if info.width % 2 or info.height % 2:
         # yuv420p needs even sizes; pad (right/bottom) so pixel coordinates stay the same.
         video = video.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")
     out = ffmpeg.output(
-        video, os.fspath(dst),
-        format="mp4", vcodec="libx264", preset=preset, crf=crf, pix_fmt="yuv420p",
+        video,
+        os.fspath(dst),
+        format="mp4",
+        vcodec="libx264",
+        preset=preset,
+        crf=crf,
+        pix_fmt="yuv420p",
         # Fixed GOP: a keyframe every `gop` frames keeps browser seeks fast and predictable.
-        g=gop, keyint_min=gop, sc_threshold=0,
+        g=gop,
+        keyint_min=gop,
+        sc_threshold=0,
         # No B-frames: pts == dts from 0, no edit list; browsers that ignore edit lists would
         # otherwise shift every frame by the reorder delay.
         bf=0,
         # passthrough: never drop or duplicate a frame (proxy frame i == source frame i).
-        fps_mode="passthrough", r=info.fps_fraction,
-        movflags="+faststart", an=None, sn=None, dn=None,
+        fps_mode="passthrough",
+        r=info.fps_fraction,
+        movflags="+faststart",
+        an=None,
+        sn=None,
+        dn=None,
     )
     return out.global_args("-nostdin", "-hide_banner", "-v", "error").overwrite_output().compile()
 
@@ -295,8 +373,13 @@ def run_ffmpeg_with_progress(
     argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
     last = -1.0
     with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errfile,
-                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=errfile,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
         try:
             assert proc.stdout is not None
             for raw in proc.stdout:
@@ -334,14 +417,20 @@ def verify_output(path: StrPath, frames: int, fps_fraction: str, what: str) -> V
     if abs(out.start_time) > 1e-6:
         problems.append(f"it starts at {out.start_time} s")
     if problems:
-        raise MediaError("transcode_failed", f"{what} does not match the request: "
-                         + "; ".join(problems) + ".")
+        raise MediaError(
+            "transcode_failed", f"{what} does not match the request: " + "; ".join(problems) + "."
+        )
     return out
 
 
 def make_proxy(
-    src: StrPath, dst: StrPath, info: VideoInfo, *,
-    on_progress: Callable[[float], None] | None = None, preset: str = "veryfast", crf: int = 23,
+    src: StrPath,
+    dst: StrPath,
+    info: VideoInfo,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    preset: str = "veryfast",
+    crf: int = 23,
     gop: int = 12,
 ) -> VideoInfo:
     """Transcode ``src`` to the proxy at ``dst`` and verify it; return the proxy's VideoInfo.
@@ -365,15 +454,23 @@ def read_frame(path: StrPath, index: int) -> np.ndarray:
     argv = (
         ffmpeg.input(os.fspath(path))["V:0"]
         .filter("select", f"not(n-{index})")
-        .output("pipe:", format="image2pipe", vcodec="ppm", pix_fmt="rgb24", vframes=1,
-                fps_mode="passthrough")
+        .output(
+            "pipe:",
+            format="image2pipe",
+            vcodec="ppm",
+            pix_fmt="rgb24",
+            vframes=1,
+            fps_mode="passthrough",
+        )
         .global_args("-nostdin", "-hide_banner", "-v", "error")
         .compile()
     )
     proc = subprocess.run(argv, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise MediaError("transcode_failed", "Could not decode the frame: "
-                         + proc.stderr.decode(errors="replace").strip()[-300:])
+        raise MediaError(
+            "transcode_failed",
+            "Could not decode the frame: " + proc.stderr.decode(errors="replace").strip()[-300:],
+        )
     if not proc.stdout:
         raise IndexError(f"frame index {index} is past the end of {os.fspath(path)}")
     return _parse_ppm(proc.stdout)
@@ -385,5 +482,4 @@ def _parse_ppm(data: bytes) -> np.ndarray:
     if magic != b"P6" or maxval != b"255":
         raise ValueError("unexpected PPM header from ffmpeg")
     width, height = (int(v) for v in dims.split())
-    return np.frombuffer(pixels, dtype=np.uint8, count=width * height * 3).reshape(
-        height, width, 3)
+    return np.frombuffer(pixels, dtype=np.uint8, count=width * height * 3).reshape(height, width, 3)

@@ -51,7 +51,10 @@ class PrivacyReport:
 
 
 def verify_blurred(
-    path: StrPath, verifier: FaceDetector, threshold: float, *,
+    path: StrPath,
+    verifier: FaceDetector,
+    threshold: float,
+    *,
     blur_report: BlurReport | None = None,
 ) -> PrivacyReport:
     """Run ``verifier`` on every frame of the blurred clip at ``path``; see the module doc.
@@ -63,8 +66,10 @@ def verify_blurred(
     if blur_report is not None and _model(blur_report.detector) == _model(verifier.name):
         problems.append(f"the verifier ({verifier.name}) is the blurring model itself")
     if verifier.threshold > threshold:
-        problems.append(f"the verifier's own threshold {verifier.threshold} hides scores "
-                        f"between it and {threshold}")
+        problems.append(
+            f"the verifier's own threshold {verifier.threshold} hides scores "
+            f"between it and {threshold}"
+        )
     started = time.perf_counter()
     frames = redetections = 0
     redetected: list[int] = []
@@ -76,8 +81,10 @@ def verify_blurred(
             redetected.append(index)
     audio = audio_stream_count(path)
     if redetections:
-        problems.append(f"{redetections} face(s) found after blurring, in {len(redetected)} "
-                        f"frame(s), first at frame {redetected[0]}")
+        problems.append(
+            f"{redetections} face(s) found after blurring, in {len(redetected)} "
+            f"frame(s), first at frame {redetected[0]}"
+        )
     if audio:
         problems.append(f"{audio} audio stream(s)")
     if frames == 0:
@@ -85,16 +92,22 @@ def verify_blurred(
     if blur_report is not None and frames != blur_report.frames:
         problems.append(f"{frames} frames but {blur_report.frames} were blurred")
     return PrivacyReport(
-        frames_processed=frames, redetections=redetections, redetected_frames=redetected,
-        audio_streams=audio, verifier=verifier.name, verifier_threshold=threshold,
+        frames_processed=frames,
+        redetections=redetections,
+        redetected_frames=redetected,
+        audio_streams=audio,
+        verifier=verifier.name,
+        verifier_threshold=threshold,
         blur_detector=blur_report.detector if blur_report else None,
         blur_threshold=blur_report.threshold if blur_report else None,
         blur_settings=blur_report.settings if blur_report else None,
         detections_during_blur=blur_report.detections if blur_report else None,
         frames_with_detections_during_blur=(
-            blur_report.frames_with_detections if blur_report else None),
+            blur_report.frames_with_detections if blur_report else None
+        ),
         frames_blurred=blur_report.frames_blurred if blur_report else None,
-        seconds=round(time.perf_counter() - started, 3), passed=not problems,
+        seconds=round(time.perf_counter() - started, 3),
+        passed=not problems,
         problems=problems,
     )
 

@@ -9,6 +9,7 @@ bash scripts/install.sh --test || exit 1
 py=.venv/bin/python
 
 .venv/bin/ruff check . || exit 1
+.venv/bin/ruff format --check . || exit 1
 # The layer and purity rules of docs/design.md §14 (.importlinter).
 .venv/bin/lint-imports || exit 1
 

@@ -52,8 +52,9 @@ def _history(folder: Path) -> list[dict]:
     for line in path.read_text().splitlines():
         if line.strip():
             row = json.loads(line)
-            curve.append({"epoch": row["epoch"] + 1, "loss": row["loss"],
-                          "accuracy": row["accuracy"]})  # fmt: skip
+            curve.append(
+                {"epoch": row["epoch"] + 1, "loss": row["loss"], "accuracy": row["accuracy"]}
+            )
     return curve
 
 
@@ -71,17 +72,23 @@ def _per_class(confusion: list[list[int]], folder: Path, recipe: dict) -> list[d
     for label, row in enumerate(confusion):
         support, correct = int(sum(row)), int(row[label])
         cat = names.get(label, {})
-        rows.append({
-            "label": label, "code": cat.get("code", ""), "name": cat.get("name", ""),
-            "support": support, "correct": correct,
-            "recall": correct / support if support else None,
-            "predicted": int(sum(r[label] for r in confusion)),
-        })  # fmt: skip
+        rows.append(
+            {
+                "label": label,
+                "code": cat.get("code", ""),
+                "name": cat.get("name", ""),
+                "support": support,
+                "correct": correct,
+                "recall": correct / support if support else None,
+                "predicted": int(sum(r[label] for r in confusion)),
+            }
+        )
     return rows
 
 
-def _finish(run: BaselineRun, out_rel: str, curve: list[dict], epochs: int, folder: Path,
-            recipe: dict) -> dict:
+def _finish(
+    run: BaselineRun, out_rel: str, curve: list[dict], epochs: int, folder: Path, recipe: dict
+) -> dict:
     """Record the published run: metrics (without the raw confusion matrix, which stays in
     metrics.json), per-class table, artefact paths; status done."""
     out = media_path(out_rel)
@@ -89,17 +96,25 @@ def _finish(run: BaselineRun, out_rel: str, curve: list[dict], epochs: int, fold
     if not curve:
         curve = _history(out)
     metrics = {k: v for k, v in report.items() if k != "confusion"}
-    metrics |= {"curve": curve, "epochs": epochs,
-                "per_class": _per_class(report.get("confusion", []), folder, recipe)}
+    metrics |= {
+        "curve": curve,
+        "epochs": epochs,
+        "per_class": _per_class(report.get("confusion", []), folder, recipe),
+    }
     env = out / "env.json"
     if env.is_file():
         metrics["device"] = json.loads(env.read_text()).get("device", "")
-    artefacts = {name: f"{out_rel}/{file}" for name, file in ARTEFACTS.items()
-                 if (out / file).is_file()}  # fmt: skip
+    artefacts = {
+        name: f"{out_rel}/{file}" for name, file in ARTEFACTS.items() if (out / file).is_file()
+    }
     _set_metrics(run.pk, metrics=metrics, artefacts=artefacts, status=BaselineRun.Status.DONE)
-    return {"baseline_run": run.pk, "top1": metrics.get("top1"), "top5": metrics.get("top5"),
-            "mean_class_accuracy": metrics.get("mean_class_accuracy"),
-            "out_dir": out_rel}  # fmt: skip
+    return {
+        "baseline_run": run.pk,
+        "top1": metrics.get("top1"),
+        "top5": metrics.get("top5"),
+        "mean_class_accuracy": metrics.get("mean_class_accuracy"),
+        "out_dir": out_rel,
+    }
 
 
 def _fail_run(job: Job, code: str, message: str) -> None:
@@ -107,20 +122,27 @@ def _fail_run(job: Job, code: str, message: str) -> None:
     if run is None:
         return
     # The work folder (checkpoint) stays: an admin's retry of the job resumes from it.
-    _set_metrics(run.pk, status=BaselineRun.Status.FAILED,
-                 metrics=dict(run.metrics or {}) | {"error": message, "error_code": code})
+    _set_metrics(
+        run.pk,
+        status=BaselineRun.Status.FAILED,
+        metrics=dict(run.metrics or {}) | {"error": message, "error_code": code},
+    )
 
 
 @job_handler(JobKind.BASELINE_RUN, on_failed=_fail_run)
 def baseline_run(ctx: JobContext) -> dict:
-    run = BaselineRun.objects.select_related("release").filter(
-        pk=ctx.params.get("baseline_run")).first()  # fmt: skip
+    run = (
+        BaselineRun.objects.select_related("release")
+        .filter(pk=ctx.params.get("baseline_run"))
+        .first()
+    )
     if run is None:
         raise JobInputError("the baseline run no longer exists", code="no_run")
     try:
         folder = release_folder(run.release)
-        recipe = build_recipe(ctx.params.get("model", run.model_name),
-                              ctx.params.get("overrides") or {})  # fmt: skip
+        recipe = build_recipe(
+            ctx.params.get("model", run.model_name), ctx.params.get("overrides") or {}
+        )
         check_inputs(folder, recipe)
     except BaselineError as exc:
         raise JobInputError(str(exc), code="bad_run") from exc

@@ -64,7 +64,11 @@ def cut(ctx: JobContext) -> dict:
         Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.PROCESSING, error="")
         temp = ctx.temp_path("cut.mp4")
         out = cut_clip(
-            source, temp, clip.start_frame, clip.end_frame, info,
+            source,
+            temp,
+            clip.start_frame,
+            clip.end_frame,
+            info,
             on_progress=lambda f: ctx.progress(f, "cutting"),
         )
     except media.MediaError as exc:
@@ -84,7 +88,10 @@ def privacy(ctx: JobContext) -> dict:
     verifier = DETECTORS[settings.FACE_VERIFY_DETECTOR](threshold=settings.FACE_VERIFY_THRESHOLD)
     temp = ctx.temp_path("blurred.mp4")
     blur = blur_video(
-        unblurred, temp, blur_with, settings=BlurSettings(),
+        unblurred,
+        temp,
+        blur_with,
+        settings=BlurSettings(),
         on_progress=lambda f: ctx.progress(0.8 * f, "blurring faces"),
     )
     ctx.progress(0.8, "verifying", force=True)
@@ -129,17 +136,24 @@ def poses(ctx: JobContext) -> dict:
         raise JobInputError(str(exc), code="pose_config") from exc
     info = media.probe_video(blurred)
     result = extract_poses(
-        iter_frames(blurred), predictor, num_frames=info.num_frames, width=info.width,
-        height=info.height, on_progress=lambda f: ctx.progress(f, "poses"),
+        iter_frames(blurred),
+        predictor,
+        num_frames=info.num_frames,
+        width=info.width,
+        height=info.height,
+        on_progress=lambda f: ctx.progress(f, "poses"),
     )
     temp = ctx.temp_path("poses.npz")
     save_poses(result, temp)
     digest = sha256_file(temp)
     relative = ctx.publish(temp, f"poses/{clip.project_id}/{clip.pk}.npz")
     Clip.objects.filter(pk=clip.pk).update(
-        pose_file=relative, pose_sha256=digest, pose_layout=result.layout,
+        pose_file=relative,
+        pose_sha256=digest,
+        pose_layout=result.layout,
         status=Clip.Status.PROCESSED,
-        processed_at=timezone.now(), error="",
+        processed_at=timezone.now(),
+        error="",
     )
     found = sum(1 for row in result.keypoints if row[:, 2].any())
     return {"clip": clip.pk, "layout": result.layout, "frames_with_subject": found}

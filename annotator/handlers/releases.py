@@ -38,5 +38,10 @@ def write_release(ctx: JobContext) -> dict:
         ctx.log(f"validation found {len(result.problems)} problem(s)")
         for line in result.problems[:50]:
             ctx.log(line)
-    return {"release": release.pk, "tar": release.tar_file, "sha256": release.sha256,
-            "clips": release.clip_count, "problems": len(result.problems)}  # fmt: skip
+    return {
+        "release": release.pk,
+        "tar": release.tar_file,
+        "sha256": release.sha256,
+        "clips": release.clip_count,
+        "problems": len(result.problems),
+    }

@@ -32,9 +32,18 @@ from pathlib import PurePath
 
 FPS = 25
 COLUMNS = (
-    "video_id", "label_id", "start_time", "start_frame", "end_time", "end_frame", "class",
-    "subject_id", "subject_gender", "subject_nationality", "win_or_lose",
-)  # fmt: skip
+    "video_id",
+    "label_id",
+    "start_time",
+    "start_frame",
+    "end_time",
+    "end_frame",
+    "class",
+    "subject_id",
+    "subject_gender",
+    "subject_nationality",
+    "win_or_lose",
+)
 _STEP = Decimal("0.0001")
 
 
@@ -176,15 +185,20 @@ def parse_imigue_csv(text: str) -> list[LabelRow]:
             raise InteropError(f"line {line}: no video_id, or frames [{start}, {end}] reversed")
         rows.append(
             LabelRow(
-                video_id=values["video_id"], start_frame=start, end_frame=end,
+                video_id=values["video_id"],
+                start_frame=start,
+                end_frame=end,
                 code=_int(values["class"], "class", line),
                 label_id=_int(values["label_id"], "label_id", line),
-                start_time=values["start_time"] or None, end_time=values["end_time"] or None,
-                subject_id=values["subject_id"], gender=values["subject_gender"],
+                start_time=values["start_time"] or None,
+                end_time=values["end_time"] or None,
+                subject_id=values["subject_id"],
+                gender=values["subject_gender"],
                 nationality=values["subject_nationality"],
-                result=values["win_or_lose"].lower(), line=line,
+                result=values["win_or_lose"].lower(),
+                line=line,
             )
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -206,11 +220,21 @@ def write_imigue_csv(rows: Iterable[LabelRow], fps: int = FPS) -> str:
     writer.writerow(COLUMNS)
     for row in number_labels(rows):
         start, end = row_times(row, fps)
-        writer.writerow([
-            row.video_id, row.label_id, format_seconds(start), row.start_frame,
-            format_seconds(end), row.end_frame, row.code, row.subject_id, row.gender,
-            row.nationality, row.result.capitalize(),
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                row.video_id,
+                row.label_id,
+                format_seconds(start),
+                row.start_frame,
+                format_seconds(end),
+                row.end_frame,
+                row.code,
+                row.subject_id,
+                row.gender,
+                row.nationality,
+                row.result.capitalize(),
+            ]
+        )
     return out.getvalue()
 
 
@@ -244,11 +268,16 @@ def parse_raw_labels(text: str, video_id: str, fps: int = FPS) -> list[LabelRow]
             raise InteropError(f"line {line}: frames [{start}, {end}] are not 0 <= start <= end")
         rows.append(
             LabelRow(
-                video_id=video_id, start_frame=start, end_frame=end,
-                code=_int(code_text, "class", line), label_id=len(rows) + 1,
-                start_time=start_text, end_time=end_text, line=line,
+                video_id=video_id,
+                start_frame=start,
+                end_frame=end,
+                code=_int(code_text, "class", line),
+                label_id=len(rows) + 1,
+                start_time=start_text,
+                end_time=end_text,
+                line=line,
             )
-        )  # fmt: skip
+        )
     return rows
 
 

@@ -39,8 +39,9 @@ def write_miga_labels(rows: Iterable[LabelRow]) -> dict[str, str]:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         for row in group:
-            writer.writerow([clip_id(video_id, row.label_id), row.start_frame, row.end_frame,
-                             row.code])  # fmt: skip
+            writer.writerow(
+                [clip_id(video_id, row.label_id), row.start_frame, row.end_frame, row.code]
+            )
         files[miga_file_name(video_id)] = out.getvalue()
     return files
 

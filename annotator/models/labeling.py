@@ -39,9 +39,12 @@ class Assignment(models.Model):
     position = models.PositiveIntegerField(help_text="Order in the labeler's queue")
     is_training = models.BooleanField(default=False)
     training_round = models.ForeignKey(
-        "annotator.TrainingRound", null=True, blank=True, on_delete=models.CASCADE,
+        "annotator.TrainingRound",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="assignments",
-    )  # fmt: skip
+    )
     last_frame = models.PositiveIntegerField(default=0, help_text="Where the labeler stopped")
     assigned_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -12,9 +12,12 @@ class Guideline(models.Model):
         "annotator.Project", on_delete=models.CASCADE, related_name="guidelines"
     )
     category = models.ForeignKey(
-        "annotator.Category", null=True, blank=True, on_delete=models.CASCADE,
+        "annotator.Category",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="guidelines",
-    )  # fmt: skip
+    )
     version = models.PositiveIntegerField()
     definition = models.TextField(blank=True)
     inclusion = models.TextField(blank=True, help_text="What counts")

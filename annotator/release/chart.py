@@ -40,8 +40,11 @@ def _hex(colour: str) -> tuple[int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
-def class_distribution_png(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str, Any]],
-                           distribution: Sequence[ClassRow] | None = None) -> bytes:
+def class_distribution_png(
+    taxonomy: Mapping[str, Any],
+    clips: Sequence[Mapping[str, Any]],
+    distribution: Sequence[ClassRow] | None = None,
+) -> bytes:
     """A bar chart of clips per category (label order), bars coloured by group, with a legend
     of the groups present, as deterministic PNG bytes. ``distribution`` is
     :func:`.class_distribution` of ``clips`` when the caller has it already."""
@@ -80,8 +83,9 @@ def class_distribution_png(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[
         right = left + _BAR_PITCH - 8
         if r.clips:
             draw.rectangle([left, y_of(r.clips), right, y1], fill=colour[r.group])
-        draw.text(((left + right) / 2, y1 + 6), f"C{r.label + 1}", fill=_TEXT, font=small,
-                  anchor="mt")  # fmt: skip
+        draw.text(
+            ((left + right) / 2, y1 + 6), f"C{r.label + 1}", fill=_TEXT, font=small, anchor="mt"
+        )
     draw.line([(x0, y0), (x0, y1), (x1, y1)], fill=_AXIS)
     draw.text((width / 2, 12), "Clips per category", fill=_TEXT, font=title, anchor="mt")
     # Legend: one row under the axis labels, a swatch and the name of each group with a bar.

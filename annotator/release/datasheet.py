@@ -83,13 +83,20 @@ def _categories(taxonomy: Mapping[str, Any]) -> list[dict[str, Any]]:
     cats = []
     for i, c in enumerate(taxonomy.get("categories", [])):
         label = c.get("label_index", c.get("label", i))
-        cats.append({"label": int(label), "code": str(c.get("code", label)),
-                     "name": str(c.get("name", "")), "group": str(c.get("group", ""))})
+        cats.append(
+            {
+                "label": int(label),
+                "code": str(c.get("code", label)),
+                "name": str(c.get("name", "")),
+                "group": str(c.get("group", "")),
+            }
+        )
     return sorted(cats, key=lambda c: c["label"])
 
 
-def class_distribution(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str, Any]],
-                       cross_subject: Any = None) -> list[ClassRow]:
+def class_distribution(
+    taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str, Any]], cross_subject: Any = None
+) -> list[ClassRow]:
     """Clips per category (in label order), and per side of the cross-subject split."""
     total = Counter(str(c["category_code"]) for c in clips)
     side_of: dict[str, str] = {}
@@ -103,13 +110,23 @@ def class_distribution(taxonomy: Mapping[str, Any], clips: Sequence[Mapping[str,
         side = side_of.get(str(c["clip_id"]))
         if side:
             per_side[side][str(c["category_code"])] += 1
-    rows = [ClassRow(c["label"], c["code"], c["name"], c["group"], total[c["code"]],
-                     per_side["train"][c["code"]], per_side["test"][c["code"]])
-            for c in _categories(taxonomy)]  # fmt: skip
+    rows = [
+        ClassRow(
+            c["label"],
+            c["code"],
+            c["name"],
+            c["group"],
+            total[c["code"]],
+            per_side["train"][c["code"]],
+            per_side["test"][c["code"]],
+        )
+        for c in _categories(taxonomy)
+    ]
     known = {r.code for r in rows}
     for code in sorted(set(total) - known):  # codes outside the taxonomy: still counted
-        rows.append(ClassRow(-1, code, "", "", total[code], per_side["train"][code],
-                             per_side["test"][code]))
+        rows.append(
+            ClassRow(-1, code, "", "", total[code], per_side["train"][code], per_side["test"][code])
+        )
     return rows
 
 
@@ -139,13 +156,19 @@ def render_datasheet(spec: ReleaseSpec, distribution: Sequence[ClassRow] | None 
     :func:`class_distribution` of the spec when the caller has it already."""
     cs = split_json(spec.cross_subject)
     emo = split_json(spec.emotion)
-    rows = (distribution if distribution is not None
-            else class_distribution(spec.taxonomy, spec.clips, cs))  # fmt: skip
+    rows = (
+        distribution
+        if distribution is not None
+        else class_distribution(spec.taxonomy, spec.clips, cs)
+    )
     title = f"# {spec.name} {spec.version}"
     out = [title, ""]
     if spec.labels_only:
-        out += ["**Labels-only release**: no video clips (`clips/` is absent); poses are included "
-                "where skeletons were available.", ""]
+        out += [
+            "**Labels-only release**: no video clips (`clips/` is absent); poses are included "
+            "where skeletons were available.",
+            "",
+        ]
     out += [
         "Micro-gesture dataset exported by MG Studio in release format v1.",
         "",
@@ -162,26 +185,38 @@ def render_datasheet(spec: ReleaseSpec, distribution: Sequence[ClassRow] | None 
         "| label | code | name | group | clips | train | test |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    out += [f"| {r.label} | {_fmt(r.code)} | {_fmt(r.name)} | {_fmt(r.group)} | {r.clips} "
-            f"| {r.train} | {r.test} |" for r in rows]  # fmt: skip
+    out += [
+        f"| {r.label} | {_fmt(r.code)} | {_fmt(r.name)} | {_fmt(r.group)} | {r.clips} "
+        f"| {r.train} | {r.test} |"
+        for r in rows
+    ]
     train_c, test_c = _side_ids(cs, "train", "clip_ids"), _side_ids(cs, "test", "clip_ids")
     train_s, test_s = _side_ids(cs, "train", "subject_ids"), _side_ids(cs, "test", "subject_ids")
     absent_train = [r.code for r in rows if r.clips and not r.train]
     absent_test = [r.code for r in rows if r.clips and not r.test]
-    out += ["", "## Splits", "",
-            "Cross-subject (MG classification; `splits/cross_subject.json`): "
-            f"train {len(train_s)} subjects / {len(train_c)} clips, "
-            f"test {len(test_s)} subjects / {len(test_c)} clips "
-            f"({_fmt(cs.get('config', {}).get('method'))}).",
-            ""]  # fmt: skip
+    out += [
+        "",
+        "## Splits",
+        "",
+        "Cross-subject (MG classification; `splits/cross_subject.json`): "
+        f"train {len(train_s)} subjects / {len(train_c)} clips, "
+        f"test {len(test_s)} subjects / {len(test_c)} clips "
+        f"({_fmt(cs.get('config', {}).get('method'))}).",
+        "",
+    ]
     if absent_train or absent_test:
-        out += [f"Categories with clips but none in train: {_fmt(absent_train) or 'none'}; "
-                f"none in test: {_fmt(absent_test) or 'none'}.", ""]
+        out += [
+            f"Categories with clips but none in train: {_fmt(absent_train) or 'none'}; "
+            f"none in test: {_fmt(absent_test) or 'none'}.",
+            "",
+        ]
     for side in ("train", "test"):
         part = emo.get(side, {}) if isinstance(emo.get(side), Mapping) else {}
         n = len(_side_ids(emo, side, "video_ids"))
-        out.append(f"- emotion {side}: {n} videos ({part.get('positive', '?')} positive, "
-                   f"{part.get('negative', '?')} negative)")
+        out.append(
+            f"- emotion {side}: {n} videos ({part.get('positive', '?')} positive, "
+            f"{part.get('negative', '?')} negative)"
+        )
     out += ["", "## Reliability", ""]
     theta = spec.theta if spec.theta is not None else (spec.reliability or {}).get("theta")
     out.append(f"- θ (tIoU threshold): {_fmt(theta)}")
@@ -190,8 +225,11 @@ def render_datasheet(spec: ReleaseSpec, distribution: Sequence[ClassRow] | None 
     labelers = [str(x) for x in rel.get("labelers", [])]
     matrix = rel.get("r_matrix") or []
     if labelers and matrix:
-        out += ["", "| R | " + " | ".join(_fmt(x) for x in labelers) + " |",
-                "| --- |" + " --- |" * len(labelers)]  # fmt: skip
+        out += [
+            "",
+            "| R | " + " | ".join(_fmt(x) for x in labelers) + " |",
+            "| --- |" + " --- |" * len(labelers),
+        ]
         for name, row in zip(labelers, matrix, strict=False):
             out.append(f"| {_fmt(name)} | " + " | ".join(_fmt(v) for v in row) + " |")
     out += ["", "## Processing", ""] + _kv_table(spec.processing)

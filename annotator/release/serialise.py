@@ -64,8 +64,7 @@ def _pretty(obj: Any, level: int) -> str:
     pad = "  " * (level + 1)
     if isinstance(obj, Mapping) and obj:
         keys = sorted(obj, key=str)
-        body = ",\n".join(f"{pad}{_ONE_LINE(str(k))}: {_pretty(obj[k], level + 1)}"
-                          for k in keys)  # fmt: skip
+        body = ",\n".join(f"{pad}{_ONE_LINE(str(k))}: {_pretty(obj[k], level + 1)}" for k in keys)
         return "{\n" + body + "\n" + "  " * level + "}"
     if isinstance(obj, list | tuple) and any(isinstance(v, Mapping | list | tuple) for v in obj):
         return "[\n" + ",\n".join(pad + _ONE_LINE(v) for v in obj) + "\n" + "  " * level + "]"

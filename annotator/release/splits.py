@@ -188,8 +188,8 @@ def _build_cross_subject(
             dup = sorted(k for k, n in Counter(ids).items() if n > 1)[:5]
             raise ValueError(f"duplicate clip ids in {name}: {', '.join(dup)}")
     per_class = tuple(
-        ClassPresence(code, n[0], n[1]) for code, n in sorted(counts.items(),
-                                                               key=lambda kv: id_sort_key(kv[0]))
+        ClassPresence(code, n[0], n[1])
+        for code, n in sorted(counts.items(), key=lambda kv: id_sort_key(kv[0]))
     )
     return CrossSubjectSplit(
         train_subject_ids=_sorted_ids(train_s),
@@ -217,18 +217,27 @@ def cross_subject_from_lists(
     ``ValueError`` if a subject is in both lists.
     """
     train, test = _sorted_ids(train_subject_ids), _sorted_ids(test_subject_ids)
-    config = {"method": "given", "source": source,
-              "train_subject_ids": [_json_id(s) for s in train],
-              "test_subject_ids": [_json_id(s) for s in test]}  # fmt: skip
+    config = {
+        "method": "given",
+        "source": source,
+        "train_subject_ids": [_json_id(s) for s in train],
+        "test_subject_ids": [_json_id(s) for s in test],
+    }
     return _build_cross_subject(clips, train, test, config, categories)
 
 
-def _imbalance(test_counts: Sequence[float], targets: Sequence[float],
-               totals: Sequence[float], test_total: float, target_total: float,
-               total: float) -> float:
+def _imbalance(
+    test_counts: Sequence[float],
+    targets: Sequence[float],
+    totals: Sequence[float],
+    test_total: float,
+    target_total: float,
+    total: float,
+) -> float:
     """χ²-like distance of a test side from ``fraction`` of every class and of all clips."""
-    per_class = sum((t - g) ** 2 / n for t, g, n in zip(test_counts, targets, totals, strict=True)
-                    if n)  # fmt: skip
+    per_class = sum(
+        (t - g) ** 2 / n for t, g, n in zip(test_counts, targets, totals, strict=True) if n
+    )
     return per_class + (test_total - target_total) ** 2 / max(total, 1.0)
 
 
@@ -255,8 +264,9 @@ def generate_cross_subject(
     """
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    codes = sorted({str(c["category_code"]) for c in clips} | {str(c) for c in categories},
-                   key=id_sort_key)
+    codes = sorted(
+        {str(c["category_code"]) for c in clips} | {str(c) for c in categories}, key=id_sort_key
+    )
     index = {c: i for i, c in enumerate(codes)}
     per_subject: dict[str, list[int]] = defaultdict(lambda: [0] * len(codes))
     for clip in clips:
@@ -322,8 +332,12 @@ def generate_cross_subject(
             in_test[min(subjects, key=lambda s: sum(per_subject[s]))] = True
         elif all(in_test.values()):
             in_test[max(subjects, key=lambda s: sum(per_subject[s]))] = False
-    config = {"method": "generated", "algorithm": "greedy+local-search/1",
-              "test_fraction": test_fraction, "seed": seed}
+    config = {
+        "method": "generated",
+        "algorithm": "greedy+local-search/1",
+        "test_fraction": test_fraction,
+        "seed": seed,
+    }
     return _build_cross_subject(
         clips,
         [s for s in subjects if not in_test[s]],
@@ -356,12 +370,16 @@ class EmotionSplit:
             "protocol": "emotion",
             "config": dict(self.config),
             "balanced": self.balanced,
-            "train": {"video_ids": [_json_id(v) for v in self.train_video_ids],
-                      **dict(self.counts["train"])},
-            "test": {"video_ids": [_json_id(v) for v in self.test_video_ids],
-                     **dict(self.counts["test"])},
+            "train": {
+                "video_ids": [_json_id(v) for v in self.train_video_ids],
+                **dict(self.counts["train"]),
+            },
+            "test": {
+                "video_ids": [_json_id(v) for v in self.test_video_ids],
+                **dict(self.counts["test"]),
+            },
             "unused_video_ids": [_json_id(v) for v in self.unused_video_ids],
-        }  # fmt: skip
+        }
 
 
 def _emotion_of(video: Mapping[str, Any]) -> str:
@@ -369,21 +387,29 @@ def _emotion_of(video: Mapping[str, Any]) -> str:
     if emotion in ("win", "lose"):
         emotion = "positive" if emotion == "win" else "negative"
     if emotion not in EMOTIONS:
-        raise ValueError(f"video {video.get('video_id')!r}: emotion {emotion!r} is not "
-                         "positive/negative (win/lose)")
+        raise ValueError(
+            f"video {video.get('video_id')!r}: emotion {emotion!r} is not "
+            "positive/negative (win/lose)"
+        )
     return emotion
 
 
-def _build_emotion(videos: Sequence[Mapping[str, Any]], train: Iterable[Any],
-                   test: Iterable[Any], config: Mapping[str, Any]) -> EmotionSplit:
+def _build_emotion(
+    videos: Sequence[Mapping[str, Any]],
+    train: Iterable[Any],
+    test: Iterable[Any],
+    config: Mapping[str, Any],
+) -> EmotionSplit:
     emotion = {str(v["video_id"]): _emotion_of(v) for v in videos}
     train_v, test_v = _sorted_ids(train), _sorted_ids(test)
     both = set(train_v) & set(test_v)
     if both:
         raise ValueError(f"videos in both train and test: {', '.join(_sorted_ids(both))}")
     unknown = _sorted_ids(v for v in (*train_v, *test_v) if v not in emotion)
-    counts = {side: {e: sum(1 for v in ids if emotion.get(v) == e) for e in EMOTIONS}
-              for side, ids in (("train", train_v), ("test", test_v))}  # fmt: skip
+    counts = {
+        side: {e: sum(1 for v in ids if emotion.get(v) == e) for e in EMOTIONS}
+        for side, ids in (("train", train_v), ("test", test_v))
+    }
     used = set(train_v) | set(test_v)
     return EmotionSplit(
         train_video_ids=tuple(v for v in train_v if v in emotion),
@@ -395,22 +421,31 @@ def _build_emotion(videos: Sequence[Mapping[str, Any]], train: Iterable[Any],
     )
 
 
-def emotion_from_lists(videos: Sequence[Mapping[str, Any]], train_video_ids: Iterable[Any],
-                       test_video_ids: Iterable[Any], source: str = "given") -> EmotionSplit:
+def emotion_from_lists(
+    videos: Sequence[Mapping[str, Any]],
+    train_video_ids: Iterable[Any],
+    test_video_ids: Iterable[Any],
+    source: str = "given",
+) -> EmotionSplit:
     """Videos (rows with ``video_id`` and ``emotion`` positive/negative or win/lose) by list.
 
     Listed ids that are not among ``videos`` are dropped and reported in ``unknown_video_ids``.
     """
     train, test = _sorted_ids(train_video_ids), _sorted_ids(test_video_ids)
-    config = {"method": "given", "source": source,
-              "train_video_ids": [_json_id(v) for v in train],
-              "test_video_ids": [_json_id(v) for v in test]}  # fmt: skip
+    config = {
+        "method": "given",
+        "source": source,
+        "train_video_ids": [_json_id(v) for v in train],
+        "test_video_ids": [_json_id(v) for v in test],
+    }
     return _build_emotion(videos, train, test, config)
 
 
-def generate_emotion(videos: Sequence[Mapping[str, Any]],
-                     test_fraction: float = DEFAULT_EMOTION_TEST_FRACTION,
-                     seed: int = 0) -> EmotionSplit:
+def generate_emotion(
+    videos: Sequence[Mapping[str, Any]],
+    test_fraction: float = DEFAULT_EMOTION_TEST_FRACTION,
+    seed: int = 0,
+) -> EmotionSplit:
     """Balanced positive/negative on both sides, seeded.
 
     With m = min(#positive, #negative), each side gets the same number of each emotion:
@@ -421,8 +456,10 @@ def generate_emotion(videos: Sequence[Mapping[str, Any]],
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     rng = random.Random(seed)
-    by_emotion = {e: list(_sorted_ids(str(v["video_id"]) for v in videos if _emotion_of(v) == e))
-                  for e in EMOTIONS}  # fmt: skip
+    by_emotion = {
+        e: list(_sorted_ids(str(v["video_id"]) for v in videos if _emotion_of(v) == e))
+        for e in EMOTIONS
+    }
     m = min(len(ids) for ids in by_emotion.values())
     n_test = round(test_fraction * m)
     train: list[str] = []
@@ -432,6 +469,10 @@ def generate_emotion(videos: Sequence[Mapping[str, Any]],
         rng.shuffle(ids)
         test += ids[:n_test]
         train += ids[n_test:m]
-    config = {"method": "generated", "algorithm": "balanced-shuffle/1",
-              "test_fraction": test_fraction, "seed": seed}
+    config = {
+        "method": "generated",
+        "algorithm": "balanced-shuffle/1",
+        "test_fraction": test_fraction,
+        "seed": seed,
+    }
     return _build_emotion(videos, train, test, config)

@@ -42,9 +42,16 @@ _BLOCKING_FACTOR = 128
 # Reproducible-builds flags: GNU format (no atime/ctime, long names as ././@LongLink entries),
 # fixed owners and mtime, ``--mode`` to fix permissions whatever umask made the files.
 _GNU_FLAGS = (
-    "--format=gnu", f"--blocking-factor={_BLOCKING_FACTOR}", "--owner=0", "--group=0",
-    "--numeric-owner", "--mode=a=r,u+w,a+X", "--hard-dereference", "--no-recursion", "--null",
-)  # fmt: skip
+    "--format=gnu",
+    f"--blocking-factor={_BLOCKING_FACTOR}",
+    "--owner=0",
+    "--group=0",
+    "--numeric-owner",
+    "--mode=a=r,u+w,a+X",
+    "--hard-dereference",
+    "--no-recursion",
+    "--null",
+)
 
 
 @functools.cache
@@ -142,15 +149,26 @@ class ReleaseTar:
             self._out = _HashingWriter(self._raw)
             self._tar = tarfile.open(fileobj=self._out, mode="w", format=tarfile.GNU_FORMAT)
             return
-        argv = [exe, *_GNU_FLAGS, f"--mtime=@{self.mtime}", "-cf", str(self.tmp),
-                "-C", str(self.folder.parent), "-T", "-"]  # fmt: skip
+        argv = [
+            exe,
+            *_GNU_FLAGS,
+            f"--mtime=@{self.mtime}",
+            "-cf",
+            str(self.tmp),
+            "-C",
+            str(self.folder.parent),
+            "-T",
+            "-",
+        ]
         # stderr to a file: a pipe nobody reads until tar exits could fill up and block it.
         self._errors = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stderr=self._errors)
         self._hasher = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _HASHER, str(self.tmp)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def _add_python(self, rel: str) -> None:
         path = self.folder / rel if rel else self.folder

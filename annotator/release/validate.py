@@ -33,11 +33,33 @@ from .writer import CLIP_COLUMNS, SUBJECT_COLUMNS, VIDEO_COLUMNS
 __all__ = ["FORBIDDEN_COLUMNS", "Problem", "audio_streams", "validate_release"]
 
 #: Columns that would carry a name or a source file name (docs/design.md §8, invariant 3).
-FORBIDDEN_COLUMNS = frozenset({"name", "original_name", "file", "filename", "file_name", "path",
-                               "source", "source_file", "url", "subject_name"})  # fmt: skip
-_TOP_FILES = frozenset({"README.md", "manifest.json", "taxonomy.json", "subjects.csv",
-                        "videos.csv", "clips.csv", "skeleton.json", "splits/cross_subject.json",
-                        "splits/emotion.json"})  # fmt: skip
+FORBIDDEN_COLUMNS = frozenset(
+    {
+        "name",
+        "original_name",
+        "file",
+        "filename",
+        "file_name",
+        "path",
+        "source",
+        "source_file",
+        "url",
+        "subject_name",
+    }
+)
+_TOP_FILES = frozenset(
+    {
+        "README.md",
+        "manifest.json",
+        "taxonomy.json",
+        "subjects.csv",
+        "videos.csv",
+        "clips.csv",
+        "skeleton.json",
+        "splits/cross_subject.json",
+        "splits/emotion.json",
+    }
+)
 _INT_CLIP = ("video_id", "label", "start_frame", "end_frame", "num_frames")
 _INT_VIDEO = ("video_id", "num_frames", "width", "height")
 _ORIGINS = frozenset({"matched", "adjudicated", "imported"})
@@ -55,17 +77,30 @@ class Problem:
 def audio_streams(path: Path) -> list[str] | None:
     """The codec names of ``path``'s audio streams (ffprobe); ``None`` if ffprobe fails."""
     proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries",
-         "stream=codec_name", "-of", "csv=p=0", str(path)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         return None
     return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
 
 
-def _read_csv(root: Path, rel: str, columns: Sequence[str],
-              problems: list[Problem]) -> list[dict[str, str]]:
+def _read_csv(
+    root: Path, rel: str, columns: Sequence[str], problems: list[Problem]
+) -> list[dict[str, str]]:
     path = root / rel
     if not path.is_file():
         problems.append(Problem(rel, "missing"))
@@ -160,19 +195,25 @@ def validate_release(path: str | Path, check_audio: bool = True) -> list[Problem
         vid = r.get("video_id", "")
         for col in _INT_VIDEO:
             if _int(r.get(col, "")) is None:
-                problems.append(Problem("videos.csv", f"line {i}: {col} {r.get(col)!r} "
-                                        "is not an integer"))
+                problems.append(
+                    Problem("videos.csv", f"line {i}: {col} {r.get(col)!r} is not an integer")
+                )
         try:
             float(r.get("fps", ""))
         except ValueError:
-            problems.append(Problem("videos.csv", f"line {i}: fps {r.get('fps')!r} "
-                                    "is not a number"))
+            problems.append(
+                Problem("videos.csv", f"line {i}: fps {r.get('fps')!r} is not a number")
+            )
         if r.get("emotion") not in ("positive", "negative"):
-            problems.append(Problem("videos.csv", f"line {i}: emotion {r.get('emotion')!r} "
-                                    "is not positive/negative"))
+            problems.append(
+                Problem(
+                    "videos.csv", f"line {i}: emotion {r.get('emotion')!r} is not positive/negative"
+                )
+            )
         if r.get("subject_id") not in known_subjects:
-            problems.append(Problem("videos.csv", f"line {i}: unknown subject_id "
-                                    f"{r.get('subject_id')!r}"))
+            problems.append(
+                Problem("videos.csv", f"line {i}: unknown subject_id {r.get('subject_id')!r}")
+            )
         if _norm(vid) in video_emotion:
             problems.append(Problem("videos.csv", f"line {i}: duplicate video_id {vid!r}"))
         video_emotion[_norm(vid)] = r.get("emotion", "")
@@ -189,33 +230,50 @@ def validate_release(path: str | Path, check_audio: bool = True) -> list[Problem
         values = {col: _int(r.get(col, "")) for col in _INT_CLIP}
         for col, v in values.items():
             if v is None:
-                problems.append(Problem("clips.csv", f"{where}: {col} {r.get(col)!r} "
-                                        "is not an integer"))
+                problems.append(
+                    Problem("clips.csv", f"{where}: {col} {r.get(col)!r} is not an integer")
+                )
         start, end, num = values["start_frame"], values["end_frame"], values["num_frames"]
         if start is not None and end is not None:
             if start < 0 or end < start:
-                problems.append(Problem("clips.csv", f"{where}: frames {start}..{end} "
-                                        "(need 0 ≤ start ≤ end)"))
+                problems.append(
+                    Problem("clips.csv", f"{where}: frames {start}..{end} (need 0 ≤ start ≤ end)")
+                )
             elif num is not None and num != end - start + 1:
-                problems.append(Problem("clips.csv", f"{where}: num_frames {num} != "
-                                        f"end − start + 1 = {end - start + 1}"))
+                problems.append(
+                    Problem(
+                        "clips.csv",
+                        f"{where}: num_frames {num} != end − start + 1 = {end - start + 1}",
+                    )
+                )
         if values["label"] is not None and values["label"] < 0:
             problems.append(Problem("clips.csv", f"{where}: negative label"))
         if r.get("origin") not in _ORIGINS:
-            problems.append(Problem("clips.csv", f"{where}: origin {r.get('origin')!r} not in "
-                                    f"{sorted(_ORIGINS)}"))
+            problems.append(
+                Problem(
+                    "clips.csv", f"{where}: origin {r.get('origin')!r} not in {sorted(_ORIGINS)}"
+                )
+            )
         vid = _norm(r.get("video_id", ""))
         if vid not in video_subject:
             problems.append(Problem("clips.csv", f"{where}: unknown video_id {vid!r}"))
         elif video_subject[vid] != r.get("subject_id"):
-            problems.append(Problem("clips.csv", f"{where}: subject_id {r.get('subject_id')!r} "
-                                    f"!= its video's {video_subject[vid]!r}"))
+            problems.append(
+                Problem(
+                    "clips.csv",
+                    f"{where}: subject_id {r.get('subject_id')!r} "
+                    f"!= its video's {video_subject[vid]!r}",
+                )
+            )
         m = CLIP_ID_RE.match(cid)
         if not m:
             problems.append(Problem("clips.csv", f"{where}: clip_id is not '{{video:04d}}_{{k}}'"))
         elif values["video_id"] is not None and int(m.group(1)) != values["video_id"]:
-            problems.append(Problem("clips.csv", f"{where}: clip_id's video part != video_id "
-                                    f"{values['video_id']}"))
+            problems.append(
+                Problem(
+                    "clips.csv", f"{where}: clip_id's video part != video_id {values['video_id']}"
+                )
+            )
         else:
             ks[m.group(1)].append(int(m.group(2)))
     for cid, n in Counter(clip_ids).items():
@@ -223,8 +281,13 @@ def validate_release(path: str | Path, check_audio: bool = True) -> list[Problem
             problems.append(Problem("clips.csv", f"clip_id {cid!r} appears {n} times"))
     for video, numbers in sorted(ks.items()):
         if sorted(numbers) != list(range(len(numbers))):
-            problems.append(Problem("clips.csv", f"video {video}: clip indices "
-                                    f"{sorted(numbers)[:10]} are not 0..{len(numbers) - 1}"))
+            problems.append(
+                Problem(
+                    "clips.csv",
+                    f"video {video}: clip indices "
+                    f"{sorted(numbers)[:10]} are not 0..{len(numbers) - 1}",
+                )
+            )
     known_clips = set(clip_ids)
 
     # 3. files under clips/ and poses/: names are clip ids, nothing else anywhere
@@ -235,8 +298,9 @@ def validate_release(path: str | Path, check_audio: bool = True) -> list[Problem
             stem, _, ext = parts[1].rpartition(".")
             want = "mp4" if parts[0] == "clips" else "npz"
             if ext != want or stem not in known_clips:
-                problems.append(Problem(rel, f"file name is not '<clip_id>.{want}' of a known "
-                                        "clip"))
+                problems.append(
+                    Problem(rel, f"file name is not '<clip_id>.{want}' of a known clip")
+                )
             if parts[0] == "clips" and labels_only:
                 problems.append(Problem(rel, "a labels-only release holds no clips"))
         elif parts[0] == "stats" and len(parts) == 2:
@@ -269,8 +333,13 @@ def _norm(value: str) -> str:
     return str(int(text)) if text.isdigit() else text
 
 
-def _check_cross(split: dict, subjects: set[str], clips: set[str],
-                 clip_subject: dict[str, str], problems: list[Problem]) -> None:
+def _check_cross(
+    split: dict,
+    subjects: set[str],
+    clips: set[str],
+    clip_subject: dict[str, str],
+    problems: list[Problem],
+) -> None:
     rel = "splits/cross_subject.json"
     sides = {s: set(_side(split, s, "subject_ids")) for s in ("train", "test")}
     both = sides["train"] & sides["test"]
@@ -288,8 +357,13 @@ def _check_cross(split: dict, subjects: set[str], clips: set[str],
             elif cid in seen:
                 problems.append(Problem(rel, f"clip {cid!r} in {seen[cid]} and {side}"))
             elif sides[side] and clip_subject.get(cid) not in sides[side]:
-                problems.append(Problem(rel, f"{side}: clip {cid!r} of subject "
-                                        f"{clip_subject.get(cid)!r} not in {side}'s subjects"))
+                problems.append(
+                    Problem(
+                        rel,
+                        f"{side}: clip {cid!r} of subject "
+                        f"{clip_subject.get(cid)!r} not in {side}'s subjects",
+                    )
+                )
             seen.setdefault(cid, side)
 
 
@@ -305,8 +379,13 @@ def _check_emotion(split: dict, emotion: dict[str, str], problems: list[Problem]
             problems.append(Problem(rel, f"{side}: unknown video ids {unknown[:10]}"))
         counts = Counter(emotion[v] for v in ids if v in emotion)
         if counts["positive"] != counts["negative"]:
-            problems.append(Problem(rel, f"{side} is not balanced: {counts['positive']} "
-                                    f"positive, {counts['negative']} negative"))
+            problems.append(
+                Problem(
+                    rel,
+                    f"{side} is not balanced: {counts['positive']} "
+                    f"positive, {counts['negative']} negative",
+                )
+            )
 
 
 def _validate_tar(tar_path: Path, check_audio: bool) -> list[Problem]:

@@ -48,8 +48,17 @@ FORMAT = "mgstudio-release"
 FORMAT_VERSION = 1
 SUBJECT_COLUMNS = ("subject_id", "gender", "nationality")
 VIDEO_COLUMNS = ("video_id", "subject_id", "fps", "num_frames", "width", "height", "emotion")
-CLIP_COLUMNS = ("clip_id", "video_id", "subject_id", "category_code", "label", "start_frame",
-                "end_frame", "num_frames", "origin")  # fmt: skip
+CLIP_COLUMNS = (
+    "clip_id",
+    "video_id",
+    "subject_id",
+    "category_code",
+    "label",
+    "start_frame",
+    "end_frame",
+    "num_frames",
+    "origin",
+)
 CLASS_DISTRIBUTION_COLUMNS = ("label", "category_code", "name", "group", "clips", "train", "test")
 _CHUNK = 1 << 20
 
@@ -140,8 +149,9 @@ def _r_matrix_csv(reliability: Mapping[str, Any] | None) -> bytes | None:
     return buf.getvalue().encode("utf-8")
 
 
-def _texts(spec: ReleaseSpec, clips: list[dict[str, Any]], datasheet: str | None,
-           chart_png: bytes | None) -> dict[str, bytes]:
+def _texts(
+    spec: ReleaseSpec, clips: list[dict[str, Any]], datasheet: str | None, chart_png: bytes | None
+) -> dict[str, bytes]:
     """Every generated file of the release but the manifest, by its path in the folder."""
     cross = split_json(spec.cross_subject)
     texts: dict[str, bytes] = {
@@ -156,26 +166,39 @@ def _texts(spec: ReleaseSpec, clips: list[dict[str, Any]], datasheet: str | None
     dist = class_distribution(spec.taxonomy, clips, cross)
     texts["stats/class_distribution.csv"] = csv_bytes(
         CLASS_DISTRIBUTION_COLUMNS,
-        [{"label": r.label, "category_code": r.code, "name": r.name, "group": r.group,
-          "clips": r.clips, "train": r.train, "test": r.test} for r in dist],
-    )  # fmt: skip
+        [
+            {
+                "label": r.label,
+                "category_code": r.code,
+                "name": r.name,
+                "group": r.group,
+                "clips": r.clips,
+                "train": r.train,
+                "test": r.test,
+            }
+            for r in dist
+        ],
+    )
     texts["stats/class_distribution.png"] = (
-        chart_png if chart_png is not None
+        chart_png
+        if chart_png is not None
         else class_distribution_png(spec.taxonomy, clips, distribution=dist)
     )
     r_csv = _r_matrix_csv(spec.reliability)
     if r_csv is not None:
         texts["stats/r_matrix.csv"] = r_csv
     texts["stats/reliability.json"] = json_bytes(
-        {"theta": spec.theta, **{k: v for k, v in (spec.reliability or {}).items()
-                                 if k != "theta"}})  # fmt: skip
-    texts["README.md"] = (datasheet if datasheet is not None
-                          else render_datasheet(spec, dist)).encode("utf-8")  # fmt: skip
+        {"theta": spec.theta, **{k: v for k, v in (spec.reliability or {}).items() if k != "theta"}}
+    )
+    texts["README.md"] = (
+        datasheet if datasheet is not None else render_datasheet(spec, dist)
+    ).encode("utf-8")
     return texts
 
 
-def _manifest(spec: ReleaseSpec, n_clips: int, entries: Mapping[str, tuple[int, str]]
-              ) -> dict[str, Any]:  # fmt: skip
+def _manifest(
+    spec: ReleaseSpec, n_clips: int, entries: Mapping[str, tuple[int, str]]
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -185,13 +208,18 @@ def _manifest(spec: ReleaseSpec, n_clips: int, entries: Mapping[str, tuple[int, 
         "config": dict(spec.config),
         "theta": spec.theta,
         "labels_only": spec.labels_only,
-        "counts": {"videos": len(spec.videos), "subjects": len(spec.subjects),
-                   "clips": n_clips,
-                   "clip_files": sum(r.startswith("clips/") for r in entries),
-                   "pose_files": sum(r.startswith("poses/") for r in entries)},
-        "files": [{"path": rel, "size": size, "sha256": sha}
-                  for rel, (size, sha) in sorted(entries.items())],
-    }  # fmt: skip
+        "counts": {
+            "videos": len(spec.videos),
+            "subjects": len(spec.subjects),
+            "clips": n_clips,
+            "clip_files": sum(r.startswith("clips/") for r in entries),
+            "pose_files": sum(r.startswith("poses/") for r in entries),
+        },
+        "files": [
+            {"path": rel, "size": size, "sha256": sha}
+            for rel, (size, sha) in sorted(entries.items())
+        ],
+    }
 
 
 def _remove_strays(work: Path, keep: set[str]) -> None:
@@ -205,9 +233,14 @@ def _remove_strays(work: Path, keep: set[str]) -> None:
             path.unlink()
 
 
-def _link_bulk(tar: ReleaseTar, bulk: list[str], copies: Mapping[str, str],
-               known: Mapping[str, str], work: Path, tick: Callable[[], None]
-               ) -> tuple[dict[str, tuple[int, str]], int, int]:  # fmt: skip
+def _link_bulk(
+    tar: ReleaseTar,
+    bulk: list[str],
+    copies: Mapping[str, str],
+    known: Mapping[str, str],
+    work: Path,
+    tick: Callable[[], None],
+) -> tuple[dict[str, tuple[int, str]], int, int]:
     """Put every clip and pose file in place and hand it to ``tar`` in batches as it lands;
     returns the manifest entries (size, sha256) and how many files were placed / reused."""
     entries: dict[str, tuple[int, str]] = {}
@@ -279,8 +312,9 @@ def write_release(
 
     copies: dict[str, str] = {}  # path in the release -> source
     for folder, files, ext in (("clips", clip_files, "mp4"), ("poses", pose_files, "npz")):
-        copies.update((f"{folder}/{cid}.{ext}", str(files[cid])) for cid in clip_ids
-                      if cid in files)  # fmt: skip
+        copies.update(
+            (f"{folder}/{cid}.{ext}", str(files[cid])) for cid in clip_ids if cid in files
+        )
     bulk, _ = order_entries(copies)
 
     final = out_dir / spec.folder_name

@@ -44,11 +44,15 @@ def _annotations(project: Project):
             is_deleted=False,
         )
         .values_list(
-            "pk", "start_frame", "end_frame", "category__code",
-            "assignment__video_id", "assignment__labeler__code",
+            "pk",
+            "start_frame",
+            "end_frame",
+            "category__code",
+            "assignment__video_id",
+            "assignment__labeler__code",
         )
         .iterator(chunk_size=5000)
-    )  # fmt: skip
+    )
     for pk, start, end, code, video_id, labeler in rows:
         annotations[video_id][labeler].append(agreement.Segment(pk, start, end, code))
     return annotations

@@ -147,8 +147,9 @@ def check_inputs(folder: Path, recipe: dict) -> None:
 
 
 @transaction.atomic
-def start_run(release: Release, model_name: str, overrides: dict[str, Any] | None = None,
-              user=None) -> BaselineRun:
+def start_run(
+    release: Release, model_name: str, overrides: dict[str, Any] | None = None, user=None
+) -> BaselineRun:
     """A pending run and its job on the gpu queue (sent when the transaction commits)."""
     if release.status in (Release.Status.WRITING, Release.Status.FAILED):
         raise BaselineError(f"release {release} (id {release.pk}) is {release.status}")
@@ -157,14 +158,18 @@ def start_run(release: Release, model_name: str, overrides: dict[str, Any] | Non
     recipe = build_recipe(model_name, overrides)
     check_inputs(folder, recipe)
     run = BaselineRun.objects.create(
-        release=release, model_name=model_name, status=BaselineRun.Status.PENDING,
+        release=release,
+        model_name=model_name,
+        status=BaselineRun.Status.PENDING,
         config={"overrides": overrides, "recipe": recipe, "release_folder": str(folder)},
         metrics={"curve": [], "epochs": recipe["epochs"]},
-    )  # fmt: skip
+    )
     job = runner.enqueue(
-        JobKind.BASELINE_RUN, scope=project_scope(release.project_id), user=user,
+        JobKind.BASELINE_RUN,
+        scope=project_scope(release.project_id),
+        user=user,
         params={"baseline_run": run.pk, "model": model_name, "overrides": overrides},
-    )  # fmt: skip
+    )
     work, published = run_dirs(run.pk)
     run.config = run.config | {"work_dir": work, "out_dir": published}
     run.job = job
@@ -178,15 +183,24 @@ def run_json(run: BaselineRun) -> dict[str, Any]:
     paper = paper_numbers().get(run.model_name)
     metrics = dict(run.metrics or {})
     return {
-        "id": run.pk, "release": run.release_id, "release_name": str(run.release),
-        "project": run.release.project_id, "model": run.model_name, "status": run.status,
+        "id": run.pk,
+        "release": run.release_id,
+        "release_name": str(run.release),
+        "project": run.release.project_id,
+        "model": run.model_name,
+        "status": run.status,
         "created_at": run.created_at.isoformat(),
         "overrides": (run.config or {}).get("overrides", {}),
         "recipe": (run.config or {}).get("recipe", {}),
-        "metrics": metrics, "error": metrics.get("error", ""),
+        "metrics": metrics,
+        "error": metrics.get("error", ""),
         "paper": {"top1": paper[0], "top5": paper[1]} if paper else None,
-        "artefacts": {name: f"/api/baseline-runs/{run.pk}/artefacts/{name}/"
-                      for name in sorted(run.artefacts or {})},
-        "job": job.pk if job else None, "job_state": job.state if job else None,
-        "progress": job.progress if job else None, "message": job.message if job else "",
-    }  # fmt: skip
+        "artefacts": {
+            name: f"/api/baseline-runs/{run.pk}/artefacts/{name}/"
+            for name in sorted(run.artefacts or {})
+        },
+        "job": job.pk if job else None,
+        "job_state": job.state if job else None,
+        "progress": job.progress if job else None,
+        "message": job.message if job else "",
+    }

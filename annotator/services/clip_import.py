@@ -154,16 +154,22 @@ def import_clip_table(
         for row in rows:
             if row.subject_id and row.subject_id not in subjects:
                 subjects[row.subject_id] = Subject.objects.create(
-                    project=project, subject_id=row.subject_id, gender=row.gender,
+                    project=project,
+                    subject_id=row.subject_id,
+                    gender=row.gender,
                     nationality=row.nationality,
-                )  # fmt: skip
+                )
                 report.subjects_created.append(row.subject_id)
             if row.video_id not in videos:
                 videos[row.video_id] = Video.objects.create(
-                    project=project, external_id=row.video_id, status=Video.Status.NO_MEDIA,
-                    fps=float(fps), fps_fraction=f"{fps.numerator}/{fps.denominator}",
-                    subject=subjects.get(row.subject_id), match_result=row.result,
-                )  # fmt: skip
+                    project=project,
+                    external_id=row.video_id,
+                    status=Video.Status.NO_MEDIA,
+                    fps=float(fps),
+                    fps_fraction=f"{fps.numerator}/{fps.denominator}",
+                    subject=subjects.get(row.subject_id),
+                    match_result=row.result,
+                )
                 report.videos_created.append(row.video_id)
         existing = set(
             Clip.objects.filter(project=project).values_list(

@@ -101,14 +101,19 @@ def import_raw_labels(
     rows = parse_raw_labels(text, video_id)
     clip_rows = [
         ClipRow(
-            line=r.line, video_id=video_id, start_frame=r.start_frame, end_frame=r.end_frame,
-            category_code=r.code, label_id=r.label_id,
-            subject_id=meta.subject_id if meta else "", gender=meta.gender.strip() if meta else "",
+            line=r.line,
+            video_id=video_id,
+            start_frame=r.start_frame,
+            end_frame=r.end_frame,
+            category_code=r.code,
+            label_id=r.label_id,
+            subject_id=meta.subject_id if meta else "",
+            gender=meta.gender.strip() if meta else "",
             nationality=meta.nationality.strip() if meta else "",
             result=meta.result if meta else "",
         )
         for r in rows
-    ]  # fmt: skip
+    ]
     with transaction.atomic():
         report = import_clip_table(project, clip_rows, source=source)
         attach_times(project, rows)
@@ -149,19 +154,32 @@ def project_rows(project: Project) -> list[LabelRow]:
         subject = clip.video.subject
         rows.append(
             LabelRow(
-                video_id=clip.video.external_id, start_frame=clip.start_frame,
-                end_frame=clip.end_frame, code=clip.category.code,
-                label_id=provenance.get("label_id") if clip.origin == Clip.Origin.IMPORTED
+                video_id=clip.video.external_id,
+                start_frame=clip.start_frame,
+                end_frame=clip.end_frame,
+                code=clip.category.code,
+                label_id=provenance.get("label_id")
+                if clip.origin == Clip.Origin.IMPORTED
                 else None,
-                start_time=provenance.get("start_time"), end_time=provenance.get("end_time"),
+                start_time=provenance.get("start_time"),
+                end_time=provenance.get("end_time"),
                 subject_id=subject.subject_id if subject else "",
                 gender=subject.gender if subject else "",
                 nationality=subject.nationality if subject else "",
-                result=clip.video.match_result, ref=clip.pk,
+                result=clip.video.match_result,
+                ref=clip.pk,
             )
-        )  # fmt: skip
-    rows.sort(key=lambda r: (id_sort_key(r.video_id), r.label_id or 0, r.start_frame,
-                             r.end_frame, r.code, r.ref))  # fmt: skip
+        )
+    rows.sort(
+        key=lambda r: (
+            id_sort_key(r.video_id),
+            r.label_id or 0,
+            r.start_frame,
+            r.end_frame,
+            r.code,
+            r.ref,
+        )
+    )
     return number_labels(rows)
 
 
@@ -274,6 +292,7 @@ def export_labels(
     elif fmt == "eaf":
         export_eaf(project, rows, out, report)
     else:
-        export_pyskl(project, rows, out, report, train_subjects=train_subjects,
-                     val_subjects=val_subjects)  # fmt: skip
+        export_pyskl(
+            project, rows, out, report, train_subjects=train_subjects, val_subjects=val_subjects
+        )
     return report

@@ -70,11 +70,13 @@ def import_video_poses(
     media = Path(settings.MEDIA_ROOT)
     for clip in Clip.objects.filter(video=video).order_by("start_frame", "end_frame", "pk"):
         if clip.end_frame >= skeletons.num_frames:
-            report.refused.append((
-                clip,
-                f"ends at frame {clip.end_frame} but the skeletons have {skeletons.num_frames} "
-                f"frames (0..{skeletons.num_frames - 1})",
-            ))  # fmt: skip
+            report.refused.append(
+                (
+                    clip,
+                    f"ends at frame {clip.end_frame} but the skeletons have {skeletons.num_frames} "
+                    f"frames (0..{skeletons.num_frames - 1})",
+                )
+            )
             continue
         keypoints = np.ascontiguousarray(skeletons.keypoints[clip.start_frame : clip.end_frame + 1])
         relative = pose_path(clip)
@@ -92,7 +94,9 @@ def import_video_poses(
             continue
         digest = _write_atomically(target, keypoints, skeletons.layout)
         Clip.objects.filter(pk=clip.pk).update(
-            pose_file=relative, pose_sha256=digest, pose_layout=skeletons.layout,
+            pose_file=relative,
+            pose_sha256=digest,
+            pose_layout=skeletons.layout,
             provenance=provenance,
         )
         report.written.append(clip)

@@ -71,18 +71,34 @@ def _recorded_sha256(clips: Sequence[Clip]) -> dict[str, str]:
     return known
 
 
-def export(project: Project, out_dir: str | Path, name: str, version: str, *,
-           splits: SplitOptions | None = None, licence: str = "", clip_pks=None,
-           mtime: int | None = None, validate: bool = True,
-           progress: Callable[[int, int], None] | None = None) -> Exported:
+def export(
+    project: Project,
+    out_dir: str | Path,
+    name: str,
+    version: str,
+    *,
+    splits: SplitOptions | None = None,
+    licence: str = "",
+    clip_pks=None,
+    mtime: int | None = None,
+    validate: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Exported:
     """Freeze, describe and write ``<out_dir>/<name>-<version>/`` + ``.tar`` (+ ``.sha256``);
     rerunning resumes (files already copied with the right sha256 are kept)."""
     eligible = eligible_clips(project, clip_pks)
-    spec, clip_files, pose_files = build_spec(project, name, version, eligible=eligible,
-                                              splits=splits, licence=licence, mtime=mtime)
-    written = write_release(spec, out_dir, clip_files=clip_files, pose_files=pose_files,
-                            source_sha256=_recorded_sha256(eligible.clips),
-                            mtime=int(spec.config["source_date_epoch"]), progress=progress)
+    spec, clip_files, pose_files = build_spec(
+        project, name, version, eligible=eligible, splits=splits, licence=licence, mtime=mtime
+    )
+    written = write_release(
+        spec,
+        out_dir,
+        clip_files=clip_files,
+        pose_files=pose_files,
+        source_sha256=_recorded_sha256(eligible.clips),
+        mtime=int(spec.config["source_date_epoch"]),
+        progress=progress,
+    )
     problems = [str(p) for p in validate_release(written.folder)] if validate else []
     return Exported(written, spec, eligible, problems)
 
@@ -95,17 +111,27 @@ def _stored(path: Path) -> str:
         return str(path.resolve())
 
 
-def write_release_row(release: Release, out_dir: str | Path | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> Exported:
+def write_release_row(
+    release: Release,
+    out_dir: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Exported:
     """Write ``release`` from its frozen config and clip set; record the result on the row."""
     config = release.config or {}
     out = Path(out_dir) if out_dir else releases_root() / str(release.project_id)
     Release.objects.filter(pk=release.pk).update(status=Release.Status.WRITING, error="")
     pks = list(release.clips.values_list("pk", flat=True)) or None
-    result = export(release.project, out, release.name, release.version,
-                    splits=SplitOptions.from_json(config.get("splits")),
-                    licence=config.get("licence", ""), clip_pks=pks,
-                    mtime=config.get("source_date_epoch"), progress=progress)
+    result = export(
+        release.project,
+        out,
+        release.name,
+        release.version,
+        splits=SplitOptions.from_json(config.get("splits")),
+        licence=config.get("licence", ""),
+        clip_pks=pks,
+        mtime=config.get("source_date_epoch"),
+        progress=progress,
+    )
     w, counts = result.written, result.written.manifest["counts"]
     release.path, release.tar_file = _stored(w.folder), _stored(w.tar)
     release.sha256 = w.tar_sha256
@@ -123,22 +149,33 @@ def write_release_row(release: Release, out_dir: str | Path | None = None,
     return result
 
 
-def create_release(project: Project, name: str, version: str, *, splits: SplitOptions | None = None,
-                   licence: str = "", user=None) -> Release:
+def create_release(
+    project: Project,
+    name: str,
+    version: str,
+    *,
+    splits: SplitOptions | None = None,
+    licence: str = "",
+    user=None,
+) -> Release:
     """Freeze the clip set and the config now (refusing as :func:`eligible_clips` does), and
     queue the writing job. The row's ``job`` is the job to poll."""
     splits = splits or SplitOptions()
     eligible = eligible_clips(project)
     # Build once now so bad splits or metadata refuse the request instead of failing the job.
-    spec, _, _ = build_spec(project, name, version, eligible=eligible, splits=splits,
-                            licence=licence)
+    spec, _, _ = build_spec(
+        project, name, version, eligible=eligible, splits=splits, licence=licence
+    )
     with transaction.atomic():
         existing = Release.objects.filter(project=project, name=name, version=version).first()
         if existing is not None and existing.status != Release.Status.FAILED:
             raise ReleaseError(f"release {name}-{version} already exists ({existing.status})")
         release = existing or Release(project=project, name=name, version=version)
-        release.config = {"splits": splits.to_json(), "licence": licence,
-                          "source_date_epoch": spec.config["source_date_epoch"]}  # fmt: skip
+        release.config = {
+            "splits": splits.to_json(),
+            "licence": licence,
+            "source_date_epoch": spec.config["source_date_epoch"],
+        }
         release.status, release.error, release.validation = Release.Status.PENDING, "", None
         release.save()
         release.clips.set(eligible.clips)
@@ -156,19 +193,31 @@ def create_release(project: Project, name: str, version: str, *, splits: SplitOp
 def release_json(release: Release) -> dict[str, Any]:
     job = release.job
     return {
-        "id": release.pk, "project": release.project_id, "name": release.name,
-        "version": release.version, "status": release.status, "labels_only": release.labels_only,
-        "clips": release.clip_count, "poses": release.pose_count, "videos": release.video_count,
-        "subjects": release.subject_count, "sha256": release.sha256,
+        "id": release.pk,
+        "project": release.project_id,
+        "name": release.name,
+        "version": release.version,
+        "status": release.status,
+        "labels_only": release.labels_only,
+        "clips": release.clip_count,
+        "poses": release.pose_count,
+        "videos": release.video_count,
+        "subjects": release.subject_count,
+        "sha256": release.sha256,
         "manifest_sha256": release.manifest_sha256,
         "tar": Path(release.tar_file).name if release.tar_file else "",
-        "download": (f"/api/releases/{release.pk}/download/"
-                     if release.tar_file and not Path(release.tar_file).is_absolute() else ""),
-        "validation": release.validation, "valid": (None if release.validation is None
-                                                    else not release.validation),
-        "error": release.error, "config": release.config,
-        "job": job.pk if job else None, "job_state": job.state if job else None,
+        "download": (
+            f"/api/releases/{release.pk}/download/"
+            if release.tar_file and not Path(release.tar_file).is_absolute()
+            else ""
+        ),
+        "validation": release.validation,
+        "valid": (None if release.validation is None else not release.validation),
+        "error": release.error,
+        "config": release.config,
+        "job": job.pk if job else None,
+        "job_state": job.state if job else None,
         "progress": job.progress if job else None,
         "created_at": release.created_at.isoformat(),
         "finished_at": release.finished_at.isoformat() if release.finished_at else None,
-    }  # fmt: skip
+    }

@@ -16,8 +16,14 @@ from django.conf import settings
 
 from annotator.models import Clip, Project
 
-__all__ = ["NAME_RE", "UNKNOWN_SUBJECT", "Eligible", "ReleaseError", "eligible_clips",
-           "releases_root"]  # fmt: skip
+__all__ = [
+    "NAME_RE",
+    "UNKNOWN_SUBJECT",
+    "Eligible",
+    "ReleaseError",
+    "eligible_clips",
+    "releases_root",
+]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 UNKNOWN_SUBJECT = "unknown"
@@ -50,8 +56,10 @@ def _verified(clip: Clip) -> bool:
 
 
 def _describe(clip: Clip) -> str:
-    return (f"clip {clip.pk} (video {clip.video.external_id} [{clip.start_frame}, "
-            f"{clip.end_frame}] C{clip.category.code})")  # fmt: skip
+    return (
+        f"clip {clip.pk} (video {clip.video.external_id} [{clip.start_frame}, "
+        f"{clip.end_frame}] C{clip.category.code})"
+    )
 
 
 def _problem(clip: Clip) -> str | None:
@@ -74,8 +82,11 @@ def _clips_of(project: Project, pks: Iterable[int] | None = None):
     qs = Clip.objects.filter(project=project)
     if pks is not None:
         qs = qs.filter(pk__in=list(pks))
-    return list(qs.select_related("video__subject", "category")
-                .order_by("video_id", "start_frame", "end_frame", "pk"))  # fmt: skip
+    return list(
+        qs.select_related("video__subject", "category").order_by(
+            "video_id", "start_frame", "end_frame", "pk"
+        )
+    )
 
 
 def eligible_clips(project: Project, pks: Iterable[int] | None = None) -> Eligible:
@@ -89,20 +100,30 @@ def eligible_clips(project: Project, pks: Iterable[int] | None = None) -> Eligib
     if not clips:
         raise ReleaseError(f"project {project.name} has no clips to release")
     if all(c.origin == Clip.Origin.IMPORTED and not c.clip_file for c in clips):
-        missing = [c for c in clips
-                   if c.pose_file and not (Path(settings.MEDIA_ROOT) / c.pose_file).is_file()]
+        missing = [
+            c
+            for c in clips
+            if c.pose_file and not (Path(settings.MEDIA_ROOT) / c.pose_file).is_file()
+        ]
         if missing:
-            raise ReleaseError(_listing("pose files are missing for", missing,
-                                        lambda c: "its pose file is missing"), missing)
+            raise ReleaseError(
+                _listing(
+                    "pose files are missing for", missing, lambda c: "its pose file is missing"
+                ),
+                missing,
+            )
         return Eligible(clips, True)
     bad = [(c, p) for c in clips if (p := _problem(c))]
     if bad:
         failed = sum(1 for c, _ in bad if c.privacy and c.privacy.get("passed") is False)
-        head = (f"{len(bad)} of {len(clips)} clips of project {project.name} cannot be released "
-                f"({failed} failed privacy verification); process or fix them first:")
+        head = (
+            f"{len(bad)} of {len(clips)} clips of project {project.name} cannot be released "
+            f"({failed} failed privacy verification); process or fix them first:"
+        )
         reasons = dict(bad)
-        raise ReleaseError(_listing(head, [c for c, _ in bad], reasons.__getitem__),
-                           [c for c, _ in bad])  # fmt: skip
+        raise ReleaseError(
+            _listing(head, [c for c, _ in bad], reasons.__getitem__), [c for c, _ in bad]
+        )
     return Eligible(clips, False)
 
 
@@ -111,4 +132,3 @@ def _listing(head: str, clips: Sequence[Clip], reason: Callable[[Clip], str]) ->
     if len(clips) > _LIST_LIMIT:
         lines.append(f"  … and {len(clips) - _LIST_LIMIT} more")
     return "\n".join(lines)
-

@@ -56,8 +56,11 @@ class SplitOptions:
     emotion_test_fraction: float = DEFAULT_EMOTION_TEST_FRACTION
 
     def to_json(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v)
-                for k, v in self.__dict__.items() if v is not None}  # fmt: skip
+        return {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in self.__dict__.items()
+            if v is not None
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> SplitOptions:
@@ -82,9 +85,11 @@ def _clip_ids(rows: list[dict[str, Any]], clips: Sequence[Clip]) -> None:
         by_video[row["video_id"]].append(i)
     for video, idx in by_video.items():
         labels = [clips[i].provenance.get("label_id") for i in idx]
-        if (all(clips[i].origin == Clip.Origin.IMPORTED for i in idx)
-                and all(isinstance(x, int) for x in labels)
-                and sorted(labels) == list(range(1, len(idx) + 1))):  # fmt: skip
+        if (
+            all(clips[i].origin == Clip.Origin.IMPORTED for i in idx)
+            and all(isinstance(x, int) for x in labels)
+            and sorted(labels) == list(range(1, len(idx) + 1))
+        ):
             for i, label in zip(idx, labels, strict=True):
                 rows[i]["clip_id"] = f"{video:04d}_{label - 1}"
         else:
@@ -98,10 +103,21 @@ def _taxonomy(project: Project) -> dict[str, Any]:
     for c in cats:
         if c.group not in groups:
             groups.append(c.group)
-    return {"name": project.taxonomy_name, "groups": groups,
-            "categories": [{"code": c.code, "name": c.name, "group": c.group,
-                            "hotkey": c.hotkey, "description": c.description,
-                            "label_index": c.label_index} for c in cats]}  # fmt: skip
+    return {
+        "name": project.taxonomy_name,
+        "groups": groups,
+        "categories": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "group": c.group,
+                "hotkey": c.hotkey,
+                "description": c.description,
+                "label_index": c.label_index,
+            }
+            for c in cats
+        ],
+    }
 
 
 def _reliability(project: Project) -> tuple[float | None, dict[str, Any] | None]:
@@ -117,9 +133,13 @@ def _reliability(project: Project) -> tuple[float | None, dict[str, Any] | None]
     for p in pairs:
         i, j = index[str(p["labeler_i"])], index[str(p["labeler_j"])]
         matrix[i][j] = matrix[j][i] = p.get("r")
-    return run.theta, {"labelers": labelers, "r_matrix": matrix, "r_avg": run.r_avg,
-                       "rule_version": run.rule_version,
-                       "videos": (run.summary or {}).get("videos")}  # fmt: skip
+    return run.theta, {
+        "labelers": labelers,
+        "r_matrix": matrix,
+        "r_avg": run.r_avg,
+        "rule_version": run.rule_version,
+        "videos": (run.summary or {}).get("videos"),
+    }
 
 
 def _sorted_set(values: Iterable[Any]) -> list[Any]:
@@ -129,9 +149,13 @@ def _sorted_set(values: Iterable[Any]) -> list[Any]:
 def _processing(clips: Sequence[Clip], labels_only: bool) -> dict[str, Any]:
     layouts = _sorted_set(c.pose_layout for c in clips)
     if labels_only:
-        return {"source": "imported labels (no video processing)", "pose_layouts": layouts,
-                "pose_source": _sorted_set((c.provenance.get("poses") or {}).get("source")
-                                           for c in clips)}  # fmt: skip
+        return {
+            "source": "imported labels (no video processing)",
+            "pose_layouts": layouts,
+            "pose_source": _sorted_set(
+                (c.provenance.get("poses") or {}).get("source") for c in clips
+            ),
+        }
     privacy = [c.privacy for c in clips]
     return {
         "face_blur_detector": _sorted_set(p.get("blur_detector") for p in privacy)
@@ -184,8 +208,11 @@ def _with_given(split, train: Iterable[Any] | None, test: Iterable[Any] | None):
     """Keep the lists as given (before dropping absent subjects) in the split's config."""
     from dataclasses import replace
 
-    config = {**split.config, "given_train_subject_ids": [str(x) for x in train or []],
-              "given_test_subject_ids": [str(x) for x in test or []]}  # fmt: skip
+    config = {
+        **split.config,
+        "given_train_subject_ids": [str(x) for x in train or []],
+        "given_test_subject_ids": [str(x) for x in test or []],
+    }
     return replace(split, config=config)
 
 
@@ -198,13 +225,21 @@ def source_date_epoch(clips: Sequence[Clip]) -> int:
     return int(max(s for s in stamps if s).timestamp()) if any(stamps) else 0
 
 
-def build_spec(project: Project, name: str, version: str, *, eligible: Eligible | None = None,
-               splits: SplitOptions | None = None, licence: str = "",
-               mtime: int | None = None) -> tuple[ReleaseSpec, dict[str, Path], dict[str, Path]]:
+def build_spec(
+    project: Project,
+    name: str,
+    version: str,
+    *,
+    eligible: Eligible | None = None,
+    splits: SplitOptions | None = None,
+    licence: str = "",
+    mtime: int | None = None,
+) -> tuple[ReleaseSpec, dict[str, Path], dict[str, Path]]:
     """The release's :class:`ReleaseSpec`, and the clip/pose source files by clip id."""
     if not NAME_RE.match(name) or not NAME_RE.match(version):
-        raise ReleaseError("name and version must be 1..80 of A-Z a-z 0-9 . _ - "
-                           f"(got {name!r}, {version!r})")
+        raise ReleaseError(
+            f"name and version must be 1..80 of A-Z a-z 0-9 . _ - (got {name!r}, {version!r})"
+        )
     eligible = eligible or eligible_clips(project)
     splits = splits or SplitOptions()
     clips = eligible.clips
@@ -213,8 +248,10 @@ def build_spec(project: Project, name: str, version: str, *, eligible: Eligible 
 
     no_emotion = [v for v in videos if v.match_result not in ("win", "lose")]
     if no_emotion:
-        raise ReleaseError("videos without win/lose (the release's emotion column): "
-                           + ", ".join(v.external_id or str(v.pk) for v in no_emotion[:50]))
+        raise ReleaseError(
+            "videos without win/lose (the release's emotion column): "
+            + ", ".join(v.external_id or str(v.pk) for v in no_emotion[:50])
+        )
 
     def subject_of(video: Video) -> str:
         return video.subject.subject_id if video.subject else UNKNOWN_SUBJECT
@@ -222,22 +259,39 @@ def build_spec(project: Project, name: str, version: str, *, eligible: Eligible 
     subjects: dict[str, dict[str, Any]] = {}
     for v in videos:
         s = v.subject
-        subjects[subject_of(v)] = {"subject_id": subject_of(v),
-                                   "gender": s.gender if s else "",
-                                   "nationality": s.nationality if s else ""}  # fmt: skip
+        subjects[subject_of(v)] = {
+            "subject_id": subject_of(v),
+            "gender": s.gender if s else "",
+            "nationality": s.nationality if s else "",
+        }
     last_end: dict[int, int] = defaultdict(int)
     for c in clips:
         last_end[c.video_id] = max(last_end[c.video_id], c.end_frame)
-    video_rows = [{"video_id": numbers[v.pk], "subject_id": subject_of(v),
-                   "fps": float(v.fps or 25.0),
-                   "num_frames": int(v.num_frames or last_end[v.pk] + 1),
-                   "width": int(v.width or 0), "height": int(v.height or 0),
-                   "emotion": v.emotion} for v in videos]  # fmt: skip
-    rows = [{"video_id": numbers[c.video_id], "subject_id": subject_of(c.video),
-             "category_code": c.category.code, "label": c.category.label_index,
-             "start_frame": c.start_frame, "end_frame": c.end_frame,
-             "num_frames": c.end_frame - c.start_frame + 1, "origin": c.origin}
-            for c in clips]  # fmt: skip
+    video_rows = [
+        {
+            "video_id": numbers[v.pk],
+            "subject_id": subject_of(v),
+            "fps": float(v.fps or 25.0),
+            "num_frames": int(v.num_frames or last_end[v.pk] + 1),
+            "width": int(v.width or 0),
+            "height": int(v.height or 0),
+            "emotion": v.emotion,
+        }
+        for v in videos
+    ]
+    rows = [
+        {
+            "video_id": numbers[c.video_id],
+            "subject_id": subject_of(c.video),
+            "category_code": c.category.code,
+            "label": c.category.label_index,
+            "start_frame": c.start_frame,
+            "end_frame": c.end_frame,
+            "num_frames": c.end_frame - c.start_frame + 1,
+            "origin": c.origin,
+        }
+        for c in clips
+    ]
     _clip_ids(rows, clips)
 
     categories = list(project.categories.values_list("code", flat=True))
@@ -253,23 +307,30 @@ def build_spec(project: Project, name: str, version: str, *, eligible: Eligible 
             lists = parse_protocol(splits.protocol_text)
         except ValueError as exc:
             raise ReleaseError(f"protocol: {exc}") from exc
-        cross = cross_subject_from_lists(rows, here(lists.train_subjects),
-                                         here(lists.test_subjects), categories, source="protocol")
+        cross = cross_subject_from_lists(
+            rows,
+            here(lists.train_subjects),
+            here(lists.test_subjects),
+            categories,
+            source="protocol",
+        )
         cross = _with_given(cross, lists.train_subjects, lists.test_subjects)
-        emotion = emotion_from_lists(video_rows, lists.train_videos, lists.test_videos,
-                                     source="protocol")
+        emotion = emotion_from_lists(
+            video_rows, lists.train_videos, lists.test_videos, source="protocol"
+        )
     else:
         try:
             if splits.train_subjects is not None or splits.test_subjects is not None:
-                cross = cross_subject_from_lists(rows, here(splits.train_subjects),
-                                                 here(splits.test_subjects), categories)
+                cross = cross_subject_from_lists(
+                    rows, here(splits.train_subjects), here(splits.test_subjects), categories
+                )
                 cross = _with_given(cross, splits.train_subjects, splits.test_subjects)
             else:
-                cross = generate_cross_subject(rows, splits.test_fraction, splits.seed,
-                                               categories)
+                cross = generate_cross_subject(rows, splits.test_fraction, splits.seed, categories)
             if splits.train_videos is not None or splits.test_videos is not None:
-                emotion = emotion_from_lists(video_rows, splits.train_videos or [],
-                                             splits.test_videos or [])
+                emotion = emotion_from_lists(
+                    video_rows, splits.train_videos or [], splits.test_videos or []
+                )
             else:
                 emotion = generate_emotion(video_rows, splits.emotion_test_fraction, splits.seed)
         except ValueError as exc:
@@ -287,15 +348,27 @@ def build_spec(project: Project, name: str, version: str, *, eligible: Eligible 
         if c.pose_file:
             pose_files[row["clip_id"]] = media / c.pose_file
     spec = ReleaseSpec(
-        name=name, version=version, taxonomy=_taxonomy(project),
-        subjects=list(subjects.values()), videos=video_rows, clips=rows,
-        cross_subject=cross, emotion=emotion, theta=theta, reliability=reliability,
+        name=name,
+        version=version,
+        taxonomy=_taxonomy(project),
+        subjects=list(subjects.values()),
+        videos=video_rows,
+        clips=rows,
+        cross_subject=cross,
+        emotion=emotion,
+        theta=theta,
+        reliability=reliability,
         processing=_processing(clips, eligible.labels_only),
-        privacy=_privacy(clips, eligible.labels_only), software=_software(),
-        config={"splits": splits.to_json(), "video_ids": id_source, "source_date_epoch": mtime,
-                "clips": len(rows)},
-        licence=licence, labels_only=eligible.labels_only,
+        privacy=_privacy(clips, eligible.labels_only),
+        software=_software(),
+        config={
+            "splits": splits.to_json(),
+            "video_ids": id_source,
+            "source_date_epoch": mtime,
+            "clips": len(rows),
+        },
+        licence=licence,
+        labels_only=eligible.labels_only,
         skeleton=_skeleton(c.pose_layout for c in clips if c.pose_file),
-    )  # fmt: skip
+    )
     return spec, clip_files, pose_files
-

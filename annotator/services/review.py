@@ -205,24 +205,38 @@ def _desired_clips(video: Video, run: AgreementRun) -> dict[str, dict]:
         key = f"match:{pair.segment_i.pk}:{pair.segment_j.pk}"
         uuids = [str(pair.segment_i.client_uuid), str(pair.segment_j.client_uuid)]
         desired[key] = {
-            "start_frame": start, "end_frame": end, "category": pair.segment_i.category,
+            "start_frame": start,
+            "end_frame": end,
+            "category": pair.segment_i.category,
             "origin": Clip.Origin.MATCHED,
-            "provenance": {"key": key, "run": run.pk, "rule": rule, "tiou": round(pair.tiou, 4),
-                           "segments": uuids,
-                           "labelers": [pair.labeler_i, pair.labeler_j]},
-        }  # fmt: skip
+            "provenance": {
+                "key": key,
+                "run": run.pk,
+                "rule": rule,
+                "tiou": round(pair.tiou, 4),
+                "segments": uuids,
+                "labelers": [pair.labeler_i, pair.labeler_j],
+            },
+        }
     kept = ReviewDecision.objects.filter(
         disagreement__run=run, disagreement__video=video, action=ReviewDecision.Action.KEEP
     ).select_related("category", "disagreement")
     for d in kept:
         key = f"decision:{d.pk}"
         desired[key] = {
-            "start_frame": d.start_frame, "end_frame": d.end_frame, "category": d.category,
+            "start_frame": d.start_frame,
+            "end_frame": d.end_frame,
+            "category": d.category,
             "origin": Clip.Origin.ADJUDICATED,
-            "provenance": {"key": key, "run": run.pk, "decision": d.pk,
-                           "disagreement": d.disagreement_id, "kind": d.disagreement.kind,
-                           "reason": d.reason},
-        }  # fmt: skip
+            "provenance": {
+                "key": key,
+                "run": run.pk,
+                "decision": d.pk,
+                "disagreement": d.disagreement_id,
+                "kind": d.disagreement.kind,
+                "reason": d.reason,
+            },
+        }
     return desired
 
 
@@ -286,22 +300,31 @@ def carry_decisions(run: AgreementRun) -> int:
     if previous is None:
         return 0
     old = {
-        (d.disagreement.video_id, d.disagreement.kind, d.disagreement.segment_i_id,
-         d.disagreement.segment_j_id): d
+        (
+            d.disagreement.video_id,
+            d.disagreement.kind,
+            d.disagreement.segment_i_id,
+            d.disagreement.segment_j_id,
+        ): d
         for d in ReviewDecision.objects.filter(disagreement__run=previous).select_related(
             "disagreement", "category"
         )
-    }  # fmt: skip
+    }
     carried = 0
     for item in Disagreement.objects.filter(run=run):
         source = old.get((item.video_id, item.kind, item.segment_i_id, item.segment_j_id))
         if source is None:
             continue
         decision = ReviewDecision.objects.create(
-            disagreement=item, action=source.action, category=source.category,
-            start_frame=source.start_frame, end_frame=source.end_frame,
-            reviewer=source.reviewer, reason=source.reason, version=1,
-        )  # fmt: skip
+            disagreement=item,
+            action=source.action,
+            category=source.category,
+            start_frame=source.start_frame,
+            end_frame=source.end_frame,
+            reviewer=source.reviewer,
+            reason=source.reason,
+            version=1,
+        )
         after = {**_snapshot(decision), "carried_from": source.pk}
         ReviewDecisionHistory.objects.create(decision=decision, before=None, after=after, user=None)
         carried += 1
@@ -312,9 +335,12 @@ def _segment_json(s: Segment | None) -> dict | None:
     if s is None:
         return None
     return {
-        "id": s.pk, "client_uuid": str(s.client_uuid), "start_frame": s.start_frame,
-        "end_frame": s.end_frame, "category_code": s.category.code,
-    }  # fmt: skip
+        "id": s.pk,
+        "client_uuid": str(s.client_uuid),
+        "start_frame": s.start_frame,
+        "end_frame": s.end_frame,
+        "category_code": s.category.code,
+    }
 
 
 def decision_json(d: ReviewDecision | None) -> dict | None:
@@ -336,15 +362,19 @@ def review_payload(video: Video) -> dict:
     segments = _submitted_segments(video)
     items = (
         Disagreement.objects.filter(run=run, video=video)
-        .select_related("segment_i__category", "segment_j__category", "decision__category",
-                        "decision__reviewer")
+        .select_related(
+            "segment_i__category", "segment_j__category", "decision__category", "decision__reviewer"
+        )
         .order_by("id")
-    )  # fmt: skip
+    )
     entries = [v for v in run.per_video if v.get("video_key") == video.pk]
     return {
         "video": {
-            "id": video.pk, "external_id": video.external_id, "fps": video.fps,
-            "fps_fraction": video.fps_fraction, "num_frames": video.num_frames,
+            "id": video.pk,
+            "external_id": video.external_id,
+            "fps": video.fps,
+            "fps_fraction": video.fps_fraction,
+            "num_frames": video.num_frames,
             "has_proxy": bool(video.proxy_file),
         },
         "run": {"id": run.pk, "theta": run.theta, "rule_version": run.rule_version},
@@ -355,14 +385,22 @@ def review_payload(video: Video) -> dict:
         "labelers": sorted(segments),
         "segments": {code: [_segment_json(s) for s in rows] for code, rows in segments.items()},
         "matches": [
-            {"labeler_i": p.labeler_i, "labeler_j": p.labeler_j, "tiou": round(p.tiou, 4),
-             "segment_i": p.segment_i.pk, "segment_j": p.segment_j.pk}
+            {
+                "labeler_i": p.labeler_i,
+                "labeler_j": p.labeler_j,
+                "tiou": round(p.tiou, 4),
+                "segment_i": p.segment_i.pk,
+                "segment_j": p.segment_j.pk,
+            }
             for p in matched_pairs(video, run)
         ],
         "items": [
             {
-                "id": d.pk, "kind": d.kind, "tiou": round(d.tiou or 0.0, 4),
-                "segment_i": _segment_json(d.segment_i), "segment_j": _segment_json(d.segment_j),
+                "id": d.pk,
+                "kind": d.kind,
+                "tiou": round(d.tiou or 0.0, 4),
+                "segment_i": _segment_json(d.segment_i),
+                "segment_j": _segment_json(d.segment_j),
                 "start_frame": min(s.start_frame for s in (d.segment_i, d.segment_j) if s),
                 "end_frame": max(s.end_frame for s in (d.segment_i, d.segment_j) if s),
                 "suggested": suggested_keep(d, rule),
@@ -372,11 +410,17 @@ def review_payload(video: Video) -> dict:
         ],
         "open": open_items(video, run),
         "clips": [
-            {"id": c.pk, "start_frame": c.start_frame, "end_frame": c.end_frame,
-             "category_code": c.category.code, "origin": c.origin, "status": c.status}
+            {
+                "id": c.pk,
+                "start_frame": c.start_frame,
+                "end_frame": c.end_frame,
+                "category_code": c.category.code,
+                "origin": c.origin,
+                "status": c.status,
+            }
             for c in video.clips.select_related("category")
         ],
-    }  # fmt: skip
+    }
 
 
 def project_review_summary(project) -> list[dict]:
@@ -398,10 +442,15 @@ def project_review_summary(project) -> list[dict]:
     rows = []
     for entry in run.per_video:
         key = entry["video_key"]
-        rows.append({
-            "video_id": key, "video": entry["video"], "r": entry["r"],
-            "labelers": [entry["labeler_i"], entry["labeler_j"]],
-            "items": counts.get(key, 0), "open": counts.get(key, 0) - decided.get(key, 0),
-            "closed": closed.get(key) is not None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "video_id": key,
+                "video": entry["video"],
+                "r": entry["r"],
+                "labelers": [entry["labeler_i"], entry["labeler_j"]],
+                "items": counts.get(key, 0),
+                "open": counts.get(key, 0) - decided.get(key, 0),
+                "closed": closed.get(key) is not None,
+            }
+        )
     return rows

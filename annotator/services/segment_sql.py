@@ -71,8 +71,9 @@ def locked_segment(*, pk: int | None = None, client_uuid=None) -> Segment:
     ValidationError for a client uuid that is not one)."""
     lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
     where, param = ("s.id", pk) if pk is not None else ("s.client_uuid", _uuid_value(client_uuid))
-    columns = ", ".join(f"s.{connection.ops.quote_name(f.column)}"
-                        for f in Segment._meta.concrete_fields)  # fmt: skip
+    columns = ", ".join(
+        f"s.{connection.ops.quote_name(f.column)}" for f in Segment._meta.concrete_fields
+    )
     rows = Segment.objects.raw(
         f"SELECT {columns}, c.code AS category_code, c.project_id AS project_id, "
         f"a.state AS assignment_state, l.user_id AS owner_user_id, "
@@ -82,20 +83,22 @@ def locked_segment(*, pk: int | None = None, client_uuid=None) -> Segment:
         f"JOIN {_t(Labeler)} l ON l.id = a.labeler_id JOIN {_t(Video)} v ON v.id = a.video_id "
         f"WHERE {where} = %s{lock}",
         [param],
-    )  # fmt: skip
+    )
     found = list(rows)
     if not found:
         raise Segment.DoesNotExist("No Segment matches the given query.")
     segment = found[0]
-    segment.category = Category(pk=segment.category_id, code=segment.category_code,
-                                project_id=segment.project_id)  # fmt: skip
+    segment.category = Category(
+        pk=segment.category_id, code=segment.category_code, project_id=segment.project_id
+    )
     return segment
 
 
 def category_pk(project_id: int, code: int) -> int | None:
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id FROM {_t(Category)} WHERE project_id = %s AND code = %s",
-                    [project_id, code])  # fmt: skip
+        cur.execute(
+            f"SELECT id FROM {_t(Category)} WHERE project_id = %s AND code = %s", [project_id, code]
+        )
         row = cur.fetchone()
     return row[0] if row else None
 
@@ -107,14 +110,17 @@ def _uuid_value(value: uuid.UUID):
 def segment_with_uuid(client_uuid: uuid.UUID) -> tuple[int, int] | None:
     """(pk, assignment_id) of the segment saved under ``client_uuid``, if any."""
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id, assignment_id FROM {_t(Segment)} WHERE client_uuid = %s",
-                    [_uuid_value(client_uuid)])  # fmt: skip
+        cur.execute(
+            f"SELECT id, assignment_id FROM {_t(Segment)} WHERE client_uuid = %s",
+            [_uuid_value(client_uuid)],
+        )
         row = cur.fetchone()
     return (row[0], row[1]) if row else None
 
 
-def rule_counts(assignment_id: int, category_id: int, start: int, end: int,
-                exclude_pk: int | None = None) -> tuple[int, int]:  # fmt: skip
+def rule_counts(
+    assignment_id: int, category_id: int, start: int, end: int, exclude_pk: int | None = None
+) -> tuple[int, int]:
     """Live segments of the category overlapping [start, end], and how many of them are
     exactly [start, end]."""
     sql = (
@@ -147,27 +153,56 @@ def _prep(model, field: str, value):
     return model._meta.get_field(field).get_db_prep_save(value, connection)
 
 
-def insert_segment(*, assignment_id: int, client_uuid: uuid.UUID, start_frame: int,
-                   end_frame: int, category_id: int, user_id: int | None,
-                   now: datetime) -> int:  # fmt: skip
+def insert_segment(
+    *,
+    assignment_id: int,
+    client_uuid: uuid.UUID,
+    start_frame: int,
+    end_frame: int,
+    category_id: int,
+    user_id: int | None,
+    now: datetime,
+) -> int:
     """Insert a new segment at version 1, as ``Segment.objects.create`` would; returns its pk."""
     stamp = _prep(Segment, "created_at", now)
-    return _insert(Segment, {
-        "assignment_id": assignment_id, "client_uuid": _uuid_value(client_uuid),
-        "start_frame": start_frame, "end_frame": end_frame, "category_id": category_id,
-        "version": 1, "is_deleted": False, "created_by_id": user_id, "created_at": stamp,
-        "updated_by_id": user_id, "updated_at": stamp,
-    })  # fmt: skip
+    return _insert(
+        Segment,
+        {
+            "assignment_id": assignment_id,
+            "client_uuid": _uuid_value(client_uuid),
+            "start_frame": start_frame,
+            "end_frame": end_frame,
+            "category_id": category_id,
+            "version": 1,
+            "is_deleted": False,
+            "created_by_id": user_id,
+            "created_at": stamp,
+            "updated_by_id": user_id,
+            "updated_at": stamp,
+        },
+    )
 
 
-def insert_history(*, segment_id: int, action: str, before: dict | None, after: dict | None,
-                   user_id: int | None, now: datetime) -> int:  # fmt: skip
-    return _insert(SegmentHistory, {
-        "segment_id": segment_id, "action": action,
-        "before": _prep(SegmentHistory, "before", before),
-        "after": _prep(SegmentHistory, "after", after),
-        "user_id": user_id, "at": _prep(SegmentHistory, "at", now),
-    })  # fmt: skip
+def insert_history(
+    *,
+    segment_id: int,
+    action: str,
+    before: dict | None,
+    after: dict | None,
+    user_id: int | None,
+    now: datetime,
+) -> int:
+    return _insert(
+        SegmentHistory,
+        {
+            "segment_id": segment_id,
+            "action": action,
+            "before": _prep(SegmentHistory, "before", before),
+            "after": _prep(SegmentHistory, "after", after),
+            "user_id": user_id,
+            "at": _prep(SegmentHistory, "at", now),
+        },
+    )
 
 
 def update_segment_row(segment: Segment, now: datetime) -> None:
@@ -177,13 +212,22 @@ def update_segment_row(segment: Segment, now: datetime) -> None:
         cur.execute(
             f"UPDATE {_t(Segment)} SET start_frame = %s, end_frame = %s, category_id = %s, "
             f"version = %s, is_deleted = %s, updated_by_id = %s, updated_at = %s WHERE id = %s",
-            [segment.start_frame, segment.end_frame, segment.category_id, segment.version,
-             segment.is_deleted, segment.updated_by_id, _prep(Segment, "updated_at", now),
-             segment.pk],
-        )  # fmt: skip
+            [
+                segment.start_frame,
+                segment.end_frame,
+                segment.category_id,
+                segment.version,
+                segment.is_deleted,
+                segment.updated_by_id,
+                _prep(Segment, "updated_at", now),
+                segment.pk,
+            ],
+        )
 
 
 def mark_in_progress(assignment_id: int) -> None:
     with connection.cursor() as cur:
-        cur.execute(f"UPDATE {_t(Assignment)} SET state = %s WHERE id = %s AND state = %s",
-                    [Assignment.State.IN_PROGRESS, assignment_id, Assignment.State.ASSIGNED])
+        cur.execute(
+            f"UPDATE {_t(Assignment)} SET state = %s WHERE id = %s AND state = %s",
+            [Assignment.State.IN_PROGRESS, assignment_id, Assignment.State.ASSIGNED],
+        )

@@ -43,8 +43,14 @@ class SaveResult:
     warnings: list[str]
 
 
-def _check_rules(assignment_id: int, num_frames: int | None, start: int, end: int,
-                 category: Category, exclude_pk: int | None = None) -> list[str]:  # fmt: skip
+def _check_rules(
+    assignment_id: int,
+    num_frames: int | None,
+    start: int,
+    end: int,
+    category: Category,
+    exclude_pk: int | None = None,
+) -> list[str]:
     if start < 0 or end < 0:
         raise SegmentRuleError("out_of_range", "frames are 0-based and cannot be negative")
     if start > end:
@@ -116,8 +122,7 @@ def create_segment(
     if existing is not None:
         if existing[1] != assignment_id:
             raise SegmentRuleError("uuid_taken", "this client uuid belongs to another segment")
-        return SaveResult(Segment.objects.select_related("category").get(pk=existing[0]),
-                          False, [])  # fmt: skip
+        return SaveResult(Segment.objects.select_related("category").get(pk=existing[0]), False, [])
     _check_open(locked.state)
     if locked.category_pk is None:
         raise _unknown_category(category_code)
@@ -127,17 +132,36 @@ def create_segment(
     now = timezone.now()
     user_id = user.pk if user is not None else None
     segment = Segment(
-        assignment_id=assignment_id, client_uuid=client_uuid, start_frame=start_frame,
-        end_frame=end_frame, category=category, version=1, is_deleted=False,
-        created_by_id=user_id, created_at=now, updated_by_id=user_id, updated_at=now,
-    )  # fmt: skip
+        assignment_id=assignment_id,
+        client_uuid=client_uuid,
+        start_frame=start_frame,
+        end_frame=end_frame,
+        category=category,
+        version=1,
+        is_deleted=False,
+        created_by_id=user_id,
+        created_at=now,
+        updated_by_id=user_id,
+        updated_at=now,
+    )
     segment.pk = sql.insert_segment(
-        assignment_id=assignment_id, client_uuid=client_uuid, start_frame=start_frame,
-        end_frame=end_frame, category_id=category.pk, user_id=user_id, now=now,
-    )  # fmt: skip
+        assignment_id=assignment_id,
+        client_uuid=client_uuid,
+        start_frame=start_frame,
+        end_frame=end_frame,
+        category_id=category.pk,
+        user_id=user_id,
+        now=now,
+    )
     segment._state.adding, segment._state.db = False, connection.alias
-    sql.insert_history(segment_id=segment.pk, action="create", before=None,
-                       after=segment.snapshot(), user_id=user_id, now=now)  # fmt: skip
+    sql.insert_history(
+        segment_id=segment.pk,
+        action="create",
+        before=None,
+        after=segment.snapshot(),
+        user_id=user_id,
+        now=now,
+    )
     if locked.state == Assignment.State.ASSIGNED:
         sql.mark_in_progress(assignment_id)
     return SaveResult(segment, True, warnings)
@@ -163,9 +187,14 @@ def _write_edit(segment: Segment, action: str, before: dict, user) -> None:
     segment.updated_by_id = user.pk if user is not None else None
     segment.updated_at = now
     sql.update_segment_row(segment, now)
-    sql.insert_history(segment_id=segment.pk, action=action, before=before,
-                       after=segment.snapshot(), user_id=segment.updated_by_id,
-                       now=now)  # fmt: skip
+    sql.insert_history(
+        segment_id=segment.pk,
+        action=action,
+        before=before,
+        after=segment.snapshot(),
+        user_id=segment.updated_by_id,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -193,8 +222,9 @@ def update_segment(
     )
     start = segment.start_frame if start_frame is None else start_frame
     end = segment.end_frame if end_frame is None else end_frame
-    warnings = _check_rules(segment.assignment_id, segment.video_num_frames, start, end, category,
-                            exclude_pk=segment.pk)  # fmt: skip
+    warnings = _check_rules(
+        segment.assignment_id, segment.video_num_frames, start, end, category, exclude_pk=segment.pk
+    )
     segment.start_frame, segment.end_frame, segment.category = start, end, category
     _write_edit(segment, "update", before, user)
     return SaveResult(segment, False, warnings)

@@ -46,10 +46,15 @@ def save_guideline(project: Project, category_code: int | None, user=None, **fie
             top=Max("version")
         )["top"]
         return Guideline.objects.create(
-            project=project, category=category, version=(top or 0) + 1, created_by=user,
-            definition=fields.get("definition", ""), inclusion=fields.get("inclusion", ""),
-            exclusion=fields.get("exclusion", ""), example_clips=fields.get("example_clips", []),
-        )  # fmt: skip
+            project=project,
+            category=category,
+            version=(top or 0) + 1,
+            created_by=user,
+            definition=fields.get("definition", ""),
+            inclusion=fields.get("inclusion", ""),
+            exclusion=fields.get("exclusion", ""),
+            example_clips=fields.get("example_clips", []),
+        )
 
 
 def guideline_json(g: Guideline) -> dict:
@@ -95,9 +100,12 @@ def create_round(
         raise TrainingError("a round needs at least two active labelers")
     number = (project.training_rounds.aggregate(top=Max("number"))["top"] or 0) + 1
     round_ = TrainingRound.objects.create(
-        project=project, number=number, name=name or f"Round {number}", created_by=user,
+        project=project,
+        number=number,
+        name=name or f"Round {number}",
+        created_by=user,
         theta=project.theta,
-    )  # fmt: skip
+    )
     spans = spans or {}
     for video in videos:
         start, end = spans.get(video.pk, (None, None))
@@ -111,10 +119,14 @@ def create_round(
     for labeler in labelers:
         for offset, video in enumerate(videos, start=1):
             Assignment.objects.get_or_create(
-                video=video, labeler=labeler,
-                defaults={"position": top.get(labeler.pk, 0) + offset, "is_training": True,
-                          "training_round": round_},
-            )  # fmt: skip
+                video=video,
+                labeler=labeler,
+                defaults={
+                    "position": top.get(labeler.pk, 0) + offset,
+                    "is_training": True,
+                    "training_round": round_,
+                },
+            )
     return round_
 
 
@@ -138,7 +150,7 @@ def round_status(round_: TrainingRound) -> dict:
                 "end_frame": i.end_frame,
             }
             for i in round_.items.select_related("video")
-        ],  # fmt: skip
+        ],
         "labelers": per_labeler,
         "complete": bool(per_labeler)
         and all(e["items"] == e["submitted"] for e in per_labeler.values()),
@@ -201,7 +213,7 @@ def comparison(round_: TrainingRound) -> dict:
             or p.onset_spread
             or p.offset_spread
             or len({s.category for _, s in p.members}) > 1
-        ],  # fmt: skip
+        ],
         "segments": {
             names[v]: {li: [[s.start, s.end, s.category] for s in segs] for li, segs in by.items()}
             for v, by in annotations.items()
@@ -223,8 +235,16 @@ def set_reference(round_: TrainingRound, video_id: int, segments: list[dict], us
         category = Category.objects.filter(project=round_.project_id, code=code).first()
         if category is None:
             raise TrainingError(f"category {code} is not in this project")
-        rows.append(ReferenceSegment(round=round_, video=video, start_frame=start, end_frame=end,
-                                     category=category, updated_by=user))  # fmt: skip
+        rows.append(
+            ReferenceSegment(
+                round=round_,
+                video=video,
+                start_frame=start,
+                end_frame=end,
+                category=category,
+                updated_by=user,
+            )
+        )
     ReferenceSegment.objects.filter(round=round_, video=video).delete()
     ReferenceSegment.objects.bulk_create(rows)
     return len(rows)
@@ -261,15 +281,26 @@ def labeler_results(labeler: Labeler, project: Project) -> list[dict]:
         }
         has_reference = round_.reference.exists()
         score = reference_score(_reference(round_), work, round_.theta) if has_reference else None
-        out.append({
-            "round": round_.number, "name": round_.name, "closed_at": round_.closed_at.isoformat(),
-            "segments": sum(len(v) for v in work.values()),
-            "score": None if score is None else {
-                "r": score.r, "matches": score.matches, "n_reference": score.n_reference,
-                "n_labeler": score.n_labeler, "onset_error": score.onset_error,
-                "offset_error": score.offset_error,
-                "confusions": [{"reference": a, "labeler": b, "count": n}
-                               for (a, b), n in score.confusions.items()],
-            },
-        })  # fmt: skip
+        out.append(
+            {
+                "round": round_.number,
+                "name": round_.name,
+                "closed_at": round_.closed_at.isoformat(),
+                "segments": sum(len(v) for v in work.values()),
+                "score": None
+                if score is None
+                else {
+                    "r": score.r,
+                    "matches": score.matches,
+                    "n_reference": score.n_reference,
+                    "n_labeler": score.n_labeler,
+                    "onset_error": score.onset_error,
+                    "offset_error": score.offset_error,
+                    "confusions": [
+                        {"reference": a, "labeler": b, "count": n}
+                        for (a, b), n in score.confusions.items()
+                    ],
+                },
+            }
+        )
     return out

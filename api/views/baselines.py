@@ -19,16 +19,16 @@ from api.ranges import serve_file
 class BaselineRunRequestSerializer(serializers.Serializer):
     release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
     model = serializers.ChoiceField(choices=[])
-    overrides = serializers.DictField(required=False, default=dict,
-                                      help_text="recipe entries, dotted keys for nested ones")
+    overrides = serializers.DictField(
+        required=False, default=dict, help_text="recipe entries, dotted keys for nested ones"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = list(recipes())
 
 
-class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         viewsets.GenericViewSet):
+class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """GET (?release=, ?project=), GET {id} (metrics with the per-epoch curve), POST {release,
     model, overrides} → 202 {job, run}; GET {id}/artefacts/{name}/ downloads an artefact."""
 
@@ -49,8 +49,11 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def _json(self, runs) -> list[dict]:
         return [run_json(r) for r in runs]
 
-    @extend_schema(operation_id="baseline_runs_list", responses={200: dict},
-                   parameters=[OpenApiParameter("release", int), OpenApiParameter("project", int)])
+    @extend_schema(
+        operation_id="baseline_runs_list",
+        responses={200: dict},
+        parameters=[OpenApiParameter("release", int), OpenApiParameter("project", int)],
+    )
     def list(self, request, *args, **kwargs):
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
@@ -71,8 +74,7 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             run = start_run(v["release"], v["model"], v["overrides"], user=request.user)
         except BaselineError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"job": run.job_id, "run": run_json(run)},
-                        status=status.HTTP_202_ACCEPTED)  # fmt: skip
+        return Response({"job": run.job_id, "run": run_json(run)}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"artefacts/(?P<name>[a-z_]+)")

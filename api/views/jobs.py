@@ -12,7 +12,7 @@ from jobs.models import Job, within_scope
 
 class JobFilter(django_filters.FilterSet):
     scope = django_filters.CharFilter(
-        method="filter_scope", help_text='"project:3" lists that project\'s jobs and its videos\''
+        method="filter_scope", help_text="\"project:3\" lists that project's jobs and its videos'"
     )
 
     class Meta:

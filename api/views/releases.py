@@ -31,9 +31,11 @@ class ReleaseRequestSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=80, default="1.0")
     licence = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     protocol = serializers.CharField(
-        required=False, allow_blank=True, max_length=200_000,
+        required=False,
+        allow_blank=True,
+        max_length=200_000,
         help_text="evaluation-protocol text: both splits from its subject and video lists",
-    )  # fmt: skip
+    )
     train_subjects = _Ids(required=False)
     test_subjects = _Ids(required=False)
     train_videos = _Ids(required=False)
@@ -43,8 +45,9 @@ class ReleaseRequestSerializer(serializers.Serializer):
 
 
 def _refused(exc: ReleaseError) -> Response:
-    return Response({"detail": str(exc), "clips": [c.pk for c in exc.clips]},
-                    status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+    return Response(
+        {"detail": str(exc), "clips": [c.pk for c in exc.clips]}, status=status.HTTP_400_BAD_REQUEST
+    )
 
 
 @extend_schema(request=ReleaseRequestSerializer, responses={200: dict, 202: dict})
@@ -62,17 +65,28 @@ def project_releases(request, project_id: int):
     data.is_valid(raise_exception=True)
     v = data.validated_data
     splits = SplitOptions(
-        protocol_text=v.get("protocol") or None, train_subjects=v.get("train_subjects"),
-        test_subjects=v.get("test_subjects"), train_videos=v.get("train_videos"),
-        test_videos=v.get("test_videos"), seed=v["seed"], test_fraction=v["test_fraction"],
-    )  # fmt: skip
+        protocol_text=v.get("protocol") or None,
+        train_subjects=v.get("train_subjects"),
+        test_subjects=v.get("test_subjects"),
+        train_videos=v.get("train_videos"),
+        test_videos=v.get("test_videos"),
+        seed=v["seed"],
+        test_fraction=v["test_fraction"],
+    )
     try:
-        release = create_release(project, v["name"], v["version"], splits=splits,
-                                 licence=v.get("licence", ""), user=request.user)  # fmt: skip
+        release = create_release(
+            project,
+            v["name"],
+            v["version"],
+            splits=splits,
+            licence=v.get("licence", ""),
+            user=request.user,
+        )
     except ReleaseError as exc:
         return _refused(exc)
-    return Response({"job": release.job_id, "release": release_json(release)},
-                    status=status.HTTP_202_ACCEPTED)  # fmt: skip
+    return Response(
+        {"job": release.job_id, "release": release_json(release)}, status=status.HTTP_202_ACCEPTED
+    )
 
 
 @extend_schema(responses={200: dict})

@@ -77,9 +77,11 @@ class TrainingRoundViewSet(viewsets.GenericViewSet):
         project = get_object_or_404(Project, pk=data.validated_data["project"])
         try:
             round_ = training.create_round(
-                project, data.validated_data.get("name", ""), data.validated_data["videos"],
+                project,
+                data.validated_data.get("name", ""),
+                data.validated_data["videos"],
                 request.user,
-            )  # fmt: skip
+            )
         except training.TrainingError as exc:
             return _refused(exc)
         return Response(training.round_status(round_), status=status.HTTP_201_CREATED)
@@ -103,17 +105,25 @@ class TrainingRoundViewSet(viewsets.GenericViewSet):
             data.is_valid(raise_exception=True)
             try:
                 training.set_reference(
-                    round_, data.validated_data["video"], data.validated_data["segments"],
+                    round_,
+                    data.validated_data["video"],
+                    data.validated_data["segments"],
                     request.user,
-                )  # fmt: skip
+                )
             except (training.TrainingError, KeyError, ValueError) as exc:
                 return Response({"detail": f"bad reference: {exc}"}, status=400)
         rows = ReferenceSegment.objects.filter(round=round_).select_related("category")
-        return Response([
-            {"video": r.video_id, "start_frame": r.start_frame, "end_frame": r.end_frame,
-             "category_code": r.category.code}
-            for r in rows
-        ])  # fmt: skip
+        return Response(
+            [
+                {
+                    "video": r.video_id,
+                    "start_frame": r.start_frame,
+                    "end_frame": r.end_frame,
+                    "category_code": r.category.code,
+                }
+                for r in rows
+            ]
+        )
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=True, methods=["post"])

@@ -16,8 +16,13 @@ from baselines.models.lstm import packed_last_hidden
 class EmotionLSTM(nn.Module):
     """An LSTM over the per-clip MG probability vectors of a video (the paper's MG → emotion)."""
 
-    def __init__(self, in_features: int = 32, hidden_size: int = 64, num_classes: int = 2,
-                 dropout: float = 0.2) -> None:
+    def __init__(
+        self,
+        in_features: int = 32,
+        hidden_size: int = 64,
+        num_classes: int = 2,
+        dropout: float = 0.2,
+    ) -> None:
         super().__init__()
         self.rnn = nn.LSTM(in_features, hidden_size, batch_first=True)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden_size, num_classes))

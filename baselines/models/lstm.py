@@ -49,14 +49,26 @@ class MaskedBatchNorm(nn.Module):
 class LSTMClassifier(nn.Module):
     """Frame features (V·C flattened joints) → stacked (B)LSTM → final hidden state → linear."""
 
-    def __init__(self, num_classes: int = 32, num_joints: int = 22, in_channels: int = 3,
-                 hidden_size: int = 256, num_layers: int = 2, bidirectional: bool = False,
-                 dropout: float = 0.2) -> None:
+    def __init__(
+        self,
+        num_classes: int = 32,
+        num_joints: int = 22,
+        in_channels: int = 3,
+        hidden_size: int = 256,
+        num_layers: int = 2,
+        bidirectional: bool = False,
+        dropout: float = 0.2,
+    ) -> None:
         super().__init__()
         self.data_bn = MaskedBatchNorm(num_joints * in_channels)
-        self.rnn = nn.LSTM(num_joints * in_channels, hidden_size, num_layers=num_layers,
-                           batch_first=True, bidirectional=bidirectional,
-                           dropout=dropout if num_layers > 1 else 0.0)
+        self.rnn = nn.LSTM(
+            num_joints * in_channels,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
         self.drop = nn.Dropout(dropout)
         self.fc = nn.Linear(hidden_size * (2 if bidirectional else 1), num_classes)
 

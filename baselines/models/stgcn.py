@@ -14,8 +14,9 @@ from torch import nn
 from baselines.skeleton import IMIGUE22_CENTER, IMIGUE22_EDGES, NUM_JOINTS, hop_distance
 
 
-def spatial_adjacency(num_nodes: int = NUM_JOINTS, edges=IMIGUE22_EDGES,
-                      center: int = IMIGUE22_CENTER) -> np.ndarray:
+def spatial_adjacency(
+    num_nodes: int = NUM_JOINTS, edges=IMIGUE22_EDGES, center: int = IMIGUE22_CENTER
+) -> np.ndarray:
     """``(3, V, V)``: root, centripetal and centrifugal subsets, normalised by node degree.
 
     A neighbour j of i is centripetal when it is closer (in hops) to the centre joint than i,
@@ -43,15 +44,25 @@ def spatial_adjacency(num_nodes: int = NUM_JOINTS, edges=IMIGUE22_EDGES,
 class STGCNBlock(nn.Module):
     """Spatial graph conv (one 1×1 conv per subset) → temporal conv (k×1), with a residual."""
 
-    def __init__(self, c_in: int, c_out: int, num_subsets: int, stride: int = 1,
-                 kernel_t: int = 9, dropout: float = 0.0, residual: bool = True) -> None:
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        num_subsets: int,
+        stride: int = 1,
+        kernel_t: int = 9,
+        dropout: float = 0.0,
+        residual: bool = True,
+    ) -> None:
         super().__init__()
         self.num_subsets = num_subsets
         self.gcn = nn.Conv2d(c_in, c_out * num_subsets, 1)
         self.tcn = nn.Sequential(
-            nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
             nn.Conv2d(c_out, c_out, (kernel_t, 1), (stride, 1), ((kernel_t - 1) // 2, 0)),
-            nn.BatchNorm2d(c_out), nn.Dropout(dropout),
+            nn.BatchNorm2d(c_out),
+            nn.Dropout(dropout),
         )
         if not residual:
             self.res = None
@@ -73,9 +84,14 @@ class STGCNBlock(nn.Module):
 class STGCN(nn.Module):
     """Data BN → ST-GCN blocks with learnable edge importance → global pooling → linear."""
 
-    def __init__(self, num_classes: int = 32, in_channels: int = 3,
-                 channels: tuple[int, ...] = (64, 64, 128, 128, 256, 256),
-                 strides: tuple[int, ...] = (1, 1, 2, 1, 2, 1), dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        num_classes: int = 32,
+        in_channels: int = 3,
+        channels: tuple[int, ...] = (64, 64, 128, 128, 256, 256),
+        strides: tuple[int, ...] = (1, 1, 2, 1, 2, 1),
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         a = torch.from_numpy(spatial_adjacency())
         self.register_buffer("A", a)

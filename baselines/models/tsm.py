@@ -24,8 +24,8 @@ def temporal_shift(x: torch.Tensor, num_segments: int, fold_div: int = 8) -> tor
     fold = c // fold_div
     out = torch.zeros_like(x)
     out[:, :-1, :fold] = x[:, 1:, :fold]
-    out[:, 1:, fold:2 * fold] = x[:, :-1, fold:2 * fold]
-    out[:, :, 2 * fold:] = x[:, :, 2 * fold:]
+    out[:, 1:, fold : 2 * fold] = x[:, :-1, fold : 2 * fold]
+    out[:, :, 2 * fold :] = x[:, :, 2 * fold :]
     return out.view(nt, c, h, w)
 
 
@@ -41,8 +41,14 @@ class TemporalShift(nn.Module):
 
 
 class TSM(nn.Module):
-    def __init__(self, num_classes: int = 32, num_segments: int = 8, fold_div: int = 8,
-                 weights: str | Path | None = None, dropout: float = 0.5) -> None:
+    def __init__(
+        self,
+        num_classes: int = 32,
+        num_segments: int = 8,
+        fold_div: int = 8,
+        weights: str | Path | None = None,
+        dropout: float = 0.5,
+    ) -> None:
         super().__init__()
         net = resnet50(weights=None)
         if weights is not None:

@@ -34,9 +34,17 @@ class SeqVAE(nn.Module):
     carry the whole sequence: the decoder cannot lean on teacher forcing.
     """
 
-    def __init__(self, num_joints: int = 22, in_channels: int = 3, hidden_size: int = 256,
-                 latent_size: int = 64, bidirectional: bool = True, num_classes: int = 0,
-                 kl_weight: float = 1e-3, cls_weight: float = 1.0) -> None:
+    def __init__(
+        self,
+        num_joints: int = 22,
+        in_channels: int = 3,
+        hidden_size: int = 256,
+        latent_size: int = 64,
+        bidirectional: bool = True,
+        num_classes: int = 0,
+        kl_weight: float = 1e-3,
+        cls_weight: float = 1.0,
+    ) -> None:
         super().__init__()
         d = num_joints * in_channels
         dirs = 2 if bidirectional else 1
@@ -67,8 +75,9 @@ class SeqVAE(nn.Module):
         out, _ = self.decoder(inputs, (h0, torch.zeros_like(h0)))
         return self.out(out)
 
-    def losses(self, x: torch.Tensor, lengths: torch.Tensor,
-               y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def losses(
+        self, x: torch.Tensor, lengths: torch.Tensor, y: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """Return the terms and their weighted ``loss``; labels are used only if a head exists."""
         t = x.shape[1]
         target = self._normed(x, lengths)
@@ -105,8 +114,13 @@ def usvae(num_classes: int = 0, **cfg) -> SeqVAE:
 
 
 @torch.no_grad()
-def knn_scores(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feats: torch.Tensor,
-               num_classes: int, k: int = 5) -> torch.Tensor:
+def knn_scores(
+    train_feats: torch.Tensor,
+    train_labels: torch.Tensor,
+    test_feats: torch.Tensor,
+    num_classes: int,
+    k: int = 5,
+) -> torch.Tensor:
     """Class scores ``(N_test, num_classes)`` from the k nearest training features (cosine).
 
     Votes are weighted by similarity, so the scores rank all classes and Top-5 is meaningful.

@@ -9,7 +9,7 @@ the emotion split's videos.
 RECIPE = dict(
     kind="emotion",
     clip_recipe="usvae",
-    clip=dict(),              # overrides for the clip recipe
+    clip=dict(),  # overrides for the clip recipe
     model="emotion_lstm",
     model_cfg=dict(hidden_size=64, dropout=0.2),
     epochs=50,

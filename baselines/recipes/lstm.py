@@ -8,7 +8,7 @@ RECIPE = dict(
     kind="classifier",
     model="lstm",
     model_cfg=dict(hidden_size=256, num_layers=2, dropout=0.2),
-    input="packed",          # whole variable-length clip, packed per batch
+    input="packed",  # whole variable-length clip, packed per batch
     min_score=0.1,
     augment=True,
     balanced_sampler=False,

@@ -7,8 +7,9 @@ before the classifier has learned (no value is given in the paper).
 RECIPE = dict(
     kind="classifier",
     model="svae",
-    model_cfg=dict(hidden_size=256, latent_size=64, bidirectional=True, kl_weight=1e-3,
-                   cls_weight=1.0),
+    model_cfg=dict(
+        hidden_size=256, latent_size=64, bidirectional=True, kl_weight=1e-3, cls_weight=1.0
+    ),
     input="packed",
     min_score=0.1,
     augment=True,

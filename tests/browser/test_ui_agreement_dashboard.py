@@ -84,8 +84,10 @@ def test_dashboard_draws_the_latest_run_and_recomputes(
     first = payload["per_category"][0]
     expect(bars.locator("g.bar").first.locator(".bar-label")).to_contain_text(first["name"][:20])
     onsets = page.get_by_role("img", name="Onset deltas")
-    counts = [int(c) for c in onsets.locator("g.bin").evaluate_all(
-        "bins => bins.map(b => b.dataset.count)")]  # fmt: skip
+    counts = [
+        int(c)
+        for c in onsets.locator("g.bin").evaluate_all("bins => bins.map(b => b.dataset.count)")
+    ]
     assert sum(counts) == len(payload["boundary_deltas"]["onsets"]) == payload["matches"]
     expect(page.get_by_role("img", name="Offset deltas")).to_be_visible()
 

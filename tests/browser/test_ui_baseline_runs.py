@@ -24,20 +24,44 @@ def test_run_page_shows_curve_metrics_and_artefacts(live_server, ui_page, media_
     out = media_root / "baselines" / "x"
     out.mkdir(parents=True)
     ihdr = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])  # 1×1, 8-bit RGB
-    (out / "confusion.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(
-        b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    (out / "confusion.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
     release = Release.objects.create(project=ProjectFactory(), name="tiny", version="1")
-    curve = [{"epoch": 1, "loss": 1.5, "accuracy": 0.25},
-             {"epoch": 2, "loss": 1.1, "accuracy": 0.5}]
+    curve = [
+        {"epoch": 1, "loss": 1.5, "accuracy": 0.25},
+        {"epoch": 2, "loss": 1.1, "accuracy": 0.5},
+    ]
     run = BaselineRun.objects.create(
-        release=release, model_name="lstm", status="done",
-        metrics={"curve": curve, "epochs": 2, "top1": 0.375, "top5": 0.875,
-                 "mean_class_accuracy": 0.4, "num_train": 24, "num_test": 24,
-                 "trivial": {"majority_top1": 0.25, "prior_top5": 0.75},
-                 "per_class": [{"label": 0, "code": "C1", "name": "", "support": 4, "correct": 2,
-                                "recall": 0.5, "predicted": 3}]},
+        release=release,
+        model_name="lstm",
+        status="done",
+        metrics={
+            "curve": curve,
+            "epochs": 2,
+            "top1": 0.375,
+            "top5": 0.875,
+            "mean_class_accuracy": 0.4,
+            "num_train": 24,
+            "num_test": 24,
+            "trivial": {"majority_top1": 0.25, "prior_top5": 0.75},
+            "per_class": [
+                {
+                    "label": 0,
+                    "code": "C1",
+                    "name": "",
+                    "support": 4,
+                    "correct": 2,
+                    "recall": 0.5,
+                    "predicted": 3,
+                }
+            ],
+        },
         artefacts={"confusion": "baselines/x/confusion.png"},
-    )  # fmt: skip
+    )
     create_admin()
     page = ui_page
     login(page, live_server.url, "admin")
@@ -53,7 +77,8 @@ def test_run_page_shows_curve_metrics_and_artefacts(live_server, ui_page, media_
     page.locator("#confusion-img").wait_for()
     assert page.evaluate("document.getElementById('confusion-img').naturalWidth") == 1
     assert page.locator("#artefacts-list a").get_attribute("href") == (
-        f"/api/baseline-runs/{run.pk}/artefacts/confusion/")
+        f"/api/baseline-runs/{run.pk}/artefacts/confusion/"
+    )
     page.goto(f"{live_server.url}/projects/{release.project_id}/baselines/")
     page.locator(f'#runs-table tr[data-run="{run.pk}"]').wait_for()
     assert page.locator(f'#runs-table tr[data-run="{run.pk}"] .top1').inner_text() == "37.50"
@@ -61,8 +86,9 @@ def test_run_page_shows_curve_metrics_and_artefacts(live_server, ui_page, media_
 
     # A written release can be picked; starting a run queues it and lists it.
     synthetic_release(media_root / "releases" / "tiny-2", num_classes=6)
-    written = Release.objects.create(project=release.project, name="tiny", version="2",
-                                     path="releases/tiny-2", status="done")  # fmt: skip
+    written = Release.objects.create(
+        project=release.project, name="tiny", version="2", path="releases/tiny-2", status="done"
+    )
     page.reload()
     page.get_by_label("Release", exact=True).select_option(str(written.pk))
     page.get_by_label("Model", exact=True).select_option("stgcn")

@@ -36,23 +36,36 @@ PRIVACY = {
     "problems": [],
 }
 MATCH_PROVENANCE = {
-    "key": "match:1:2", "run": 7, "rule": "mean", "tiou": 0.8421,
+    "key": "match:1:2",
+    "run": 7,
+    "rule": "mean",
+    "tiou": 0.8421,
     "segments": ["7d0c7c9e-0000-4000-8000-000000000001", "7d0c7c9e-0000-4000-8000-000000000002"],
     "labelers": ["A1", "B2"],
-}  # fmt: skip
+}
 KEEP_PROVENANCE = {
-    "key": "decision:3", "run": 7, "decision": 3, "disagreement": 12, "kind": "label_conflict",
+    "key": "decision:3",
+    "run": 7,
+    "decision": 3,
+    "disagreement": 12,
+    "kind": "label_conflict",
     "reason": "hand rubbing, not scratching",
-}  # fmt: skip
+}
 
 
 def make_clip(video, start, end, code, origin, status="agreed", **extra):
     from annotator.models import Clip
 
     return Clip.objects.create(
-        project=video.project, video=video, start_frame=start, end_frame=end,
-        category=video.project.categories.get(code=code), origin=origin, status=status, **extra,
-    )  # fmt: skip
+        project=video.project,
+        video=video,
+        start_frame=start,
+        end_frame=end,
+        category=video.project.categories.get(code=code),
+        origin=origin,
+        status=status,
+        **extra,
+    )
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -64,17 +77,25 @@ def clip_set(db):
     s1 = SubjectFactory(project=project, subject_id="S01")
     s2 = SubjectFactory(project=project, subject_id="S02")
     v1 = VideoFactory(project=project, external_id="101", subject=s1)
-    v2 = VideoFactory(project=project, external_id="202", subject=s2, fps=30.0,
-                      fps_fraction="30/1")  # fmt: skip
+    v2 = VideoFactory(project=project, external_id="202", subject=s2, fps=30.0, fps_fraction="30/1")
     other = VideoFactory(project=ProjectFactory(name="Other"), external_id="101")
     clips = {
-        "a": make_clip(v1, 20, 44, 4, "matched", "processed", clip_file="clips/a.mp4",
-                       privacy=PRIVACY, provenance=MATCH_PROVENANCE),
+        "a": make_clip(
+            v1,
+            20,
+            44,
+            4,
+            "matched",
+            "processed",
+            clip_file="clips/a.mp4",
+            privacy=PRIVACY,
+            provenance=MATCH_PROVENANCE,
+        ),
         "b": make_clip(v1, 60, 79, 11, "adjudicated", provenance=KEEP_PROVENANCE),
         "c": make_clip(v1, 90, 104, 11, "matched", "failed", error="verify: 1 face found"),
         "d": make_clip(v2, 10, 39, 4, "imported"),
         "x": make_clip(other, 0, 9, 4, "matched"),  # another project: never listed
-    }  # fmt: skip
+    }
     return project, clips
 
 
@@ -216,28 +237,41 @@ def ui_clips(media_root, transactional_db):
     video.subject = SubjectFactory(project=project, subject_id="S01")
     video.save(update_fields=["subject"])
     other = Video.objects.create(
-        project=project, external_id="202", status="ready", fps=30.0, fps_fraction="30/1",
-        num_frames=300, subject=SubjectFactory(project=project, subject_id="S02"),
-    )  # fmt: skip
+        project=project,
+        external_id="202",
+        status="ready",
+        fps=30.0,
+        fps_fraction="30/1",
+        num_frames=300,
+        subject=SubjectFactory(project=project, subject_id="S02"),
+    )
     # The processed clip: frames 20..44 cut from the source by the pipeline's cut code.
     src = media_root / "src_101.mp4"
     (media_root / "clips").mkdir()
     cut_clip(src, media_root / "clips" / "a.mp4", 20, 44, probe_video(src))
     clips = {
-        "a": make_clip(video, 20, 44, 4, "matched", "processed", clip_file="clips/a.mp4",
-                       privacy=PRIVACY, provenance=MATCH_PROVENANCE, pose_layout="coco17"),
+        "a": make_clip(
+            video,
+            20,
+            44,
+            4,
+            "matched",
+            "processed",
+            clip_file="clips/a.mp4",
+            privacy=PRIVACY,
+            provenance=MATCH_PROVENANCE,
+            pose_layout="coco17",
+        ),
         "b": make_clip(video, 60, 79, 11, "adjudicated", provenance=KEEP_PROVENANCE),
         "c": make_clip(video, 90, 104, 11, "matched", "failed", error="verify: 1 face found"),
         "d": make_clip(other, 10, 39, 4, "imported"),
         "e": make_clip(video, 110, 129, 4, "matched", "processing"),
-    }  # fmt: skip
+    }
     return project, clips
 
 
 def rows(page) -> list[str]:
-    return page.locator("#clips-table tbody tr").evaluate_all(
-        "rs => rs.map(r => r.dataset.clipId)"
-    )
+    return page.locator("#clips-table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.clipId)")
 
 
 def wait_for_a_loop(page, clip) -> dict:
@@ -289,9 +323,19 @@ def test_clips_page_filters_plays_and_shows_the_privacy_report(
     name4 = project.categories.get(code=4).name
     a_row = page.locator(f'#clips-table tbody tr[data-clip-id="{pk["a"]}"]')
     expect(a_row.locator("th, td")).to_have_text(
-        [pk["a"], "101", "20–44", "25", "1.00 s", f"4 {name4}", "matched", "processed", "S01",
-         "verified"]
-    )  # fmt: skip
+        [
+            pk["a"],
+            "101",
+            "20–44",
+            "25",
+            "1.00 s",
+            f"4 {name4}",
+            "matched",
+            "processed",
+            "S01",
+            "verified",
+        ]
+    )
     d_row = page.locator(f'#clips-table tbody tr[data-clip-id="{pk["d"]}"]')
     expect(d_row.locator("td").nth(3)).to_have_text("1.00 s")  # 30 frames at 30 fps
     expect(d_row.locator("td").nth(8)).to_have_text("not checked")
@@ -331,9 +375,15 @@ def test_clips_page_filters_plays_and_shows_the_privacy_report(
     panel = page.locator("#clip-panel")
     expect(panel.locator("#clip-privacy-verdict")).to_have_text("Verdict: verified")
     privacy = panel.locator("#clip-privacy")
-    for text in ["Frames checked", "25", "Faces found after blur", "Audio streams",
-                 "haar(frontalface_default+eyes) (threshold 3)", "centerface(onnx)",
-                 "kind=gaussian, pad=0.25"]:  # fmt: skip
+    for text in [
+        "Frames checked",
+        "25",
+        "Faces found after blur",
+        "Audio streams",
+        "haar(frontalface_default+eyes) (threshold 3)",
+        "centerface(onnx)",
+        "kind=gaussian, pad=0.25",
+    ]:
         expect(privacy).to_contain_text(text)
     expect(privacy.locator("dt")).to_contain_text(
         ["Frames checked", "Faces found after blur", "Audio streams", "Verifier"]

@@ -20,7 +20,6 @@ from tests.support.browser import create_admin, create_labeler, login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 def expect(target):
     from playwright.sync_api import expect as pw_expect
 

@@ -36,13 +36,28 @@ def clips(project, media_root, tmp_path):
     out = []
     for n, result in ((1, "win"), (2, "lose")):
         subject = Subject.objects.create(project=project, subject_id=str(n))
-        video = Video.objects.create(project=project, external_id=str(n), status="ready",
-                                     num_frames=100, fps=25, width=64, height=48,
-                                     match_result=result, subject=subject)  # fmt: skip
-        clip = Clip.objects.create(project=project, video=video, start_frame=0, end_frame=5,
-                                   category=project.categories.get(code=4), origin="matched",
-                                   status="processed", privacy=VERIFIED,
-                                   processed_at=timezone.now())  # fmt: skip
+        video = Video.objects.create(
+            project=project,
+            external_id=str(n),
+            status="ready",
+            num_frames=100,
+            fps=25,
+            width=64,
+            height=48,
+            match_result=result,
+            subject=subject,
+        )
+        clip = Clip.objects.create(
+            project=project,
+            video=video,
+            start_frame=0,
+            end_frame=5,
+            category=project.categories.get(code=4),
+            origin="matched",
+            status="processed",
+            privacy=VERIFIED,
+            processed_at=timezone.now(),
+        )
         rel = f"clips/{project.pk}/{clip.pk}.mp4"
         (media_root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(mp4, media_root / rel)
@@ -61,7 +76,8 @@ def test_refusal_then_create_poll_and_download(live_server, ui_page, project, cl
 
     bad = clips[1]
     Clip.objects.filter(pk=bad.pk).update(
-        status="failed", privacy={**VERIFIED, "passed": False, "problems": ["1 face(s) found"]})
+        status="failed", privacy={**VERIFIED, "passed": False, "problems": ["1 face(s) found"]}
+    )
     page = ui_page
     login(page, live_server.url, "admin")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
@@ -81,8 +97,8 @@ def test_refusal_then_create_poll_and_download(live_server, ui_page, project, cl
     release = Release.objects.get(name="demo")
     row = page.locator(f'#release-table tr[data-release="{release.pk}"]')
     expect(row.locator("td")).to_have_text(
-        ["demo-1.0", "Done", "2", "2", "2", "2", f"{release.sha256[:16]}…", "valid",
-         "demo-1.0.tar"])  # fmt: skip
+        ["demo-1.0", "Done", "2", "2", "2", "2", f"{release.sha256[:16]}…", "valid", "demo-1.0.tar"]
+    )
     link = row.get_by_role("link", name="demo-1.0.tar")
     expect(link).to_have_attribute("href", f"/api/releases/{release.pk}/download/")
     with page.expect_download() as info:

@@ -122,12 +122,26 @@ def test_progress_counts_videos_along_the_way():
     v1.review_closed_at = timezone.now()
     v1.save(update_fields=["review_closed_at"])
     category = project.categories.get(code=1)
-    Clip.objects.create(project=project, video=v1, start_frame=1, end_frame=5, category=category,
-                        origin="matched", status="processed")  # fmt: skip
+    Clip.objects.create(
+        project=project,
+        video=v1,
+        start_frame=1,
+        end_frame=5,
+        category=category,
+        origin="matched",
+        status="processed",
+    )
     v2 = project.videos.get(external_id="v2")
     for status in ("processed", "agreed"):
-        Clip.objects.create(project=project, video=v2, start_frame=1, end_frame=5,
-                            category=category, origin="matched", status=status)  # fmt: skip
+        Clip.objects.create(
+            project=project,
+            video=v2,
+            start_frame=1,
+            end_frame=5,
+            category=category,
+            origin="matched",
+            status=status,
+        )
     client = APIClient()
     client.force_authenticate(AdminFactory())
     progress = client.get(f"/api/projects/{project.pk}/").json()["progress"]

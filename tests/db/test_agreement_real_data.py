@@ -52,9 +52,15 @@ def frames() -> dict:
 @cache
 def copy_j(jitter: int = 0, swap: float = 0.0, drop: float = 0.0, add: float = 0.0) -> dict:
     return perturb_project(
-        labels(), seed=SEED, num_frames=frames(), categories=IMIGUE_CODES,
-        jitter=jitter, swap=swap, drop=drop, add=add,
-    )  # fmt: skip
+        labels(),
+        seed=SEED,
+        num_frames=frames(),
+        categories=IMIGUE_CODES,
+        jitter=jitter,
+        swap=swap,
+        drop=drop,
+        add=add,
+    )
 
 
 @cache
@@ -205,16 +211,18 @@ def test_record_run_on_real_videos_matches_the_pure_module():
         video = VideoFactory(project=project, external_id=video_id, num_frames=frames()[video_id])
         for code, segs in (("i", data[video_id]), ("j", j[video_id])):
             assignment = Assignment.objects.create(
-                video=video, labeler=labelers[code], position=position,
+                video=video,
+                labeler=labelers[code],
+                position=position,
                 state=Assignment.State.SUBMITTED,
-            )  # fmt: skip
+            )
             rows += [
                 SegmentRow(
                     assignment=assignment,
                     start_frame=s.start,
                     end_frame=s.end,
                     category_id=category[s.category],
-                )  # fmt: skip
+                )
                 for s in segs
             ]
     SegmentRow.objects.bulk_create(rows, batch_size=2000)

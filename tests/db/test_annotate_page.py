@@ -75,8 +75,10 @@ def test_workspace_carries_the_current_guidelines():
     config = workspace_config(mine)
     c3 = next(c for c in config["categories"] if c["code"] == 3)
     assert c3["guideline"] == {
-        "version": 2, "definition": "Hand on the neck.", "inclusion": "",
+        "version": 2,
+        "definition": "Hand on the neck.",
+        "inclusion": "",
         "exclusion": "Adjusting a collar.",
-    }  # fmt: skip
+    }
     assert config["general_rules"]["definition"].startswith("Start")
     assert next(c for c in config["categories"] if c["code"] == 4)["guideline"] is None

@@ -22,8 +22,14 @@ from tests.support.factories import AdminFactory, LabelerFactory, ProjectFactory
 from tests.support.release_factory import synthetic_release
 
 # Tiny and fast: 48 clips of 6 classes (so Top-5 is defined), a 1-layer 16-unit LSTM, 2 epochs.
-TINY = {"epochs": 2, "batch_size": 16, "model_cfg.hidden_size": 16, "model_cfg.num_layers": 1,
-        "model_cfg.dropout": 0.0, "augment": False}  # fmt: skip
+TINY = {
+    "epochs": 2,
+    "batch_size": 16,
+    "model_cfg.hidden_size": 16,
+    "model_cfg.num_layers": 1,
+    "model_cfg.dropout": 0.0,
+    "augment": False,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +43,13 @@ def _one_torch_thread():
 @pytest.fixture
 def release(media_root):
     synthetic_release(media_root / "releases" / "tiny-1", num_classes=6)
-    return Release.objects.create(project=ProjectFactory(), name="tiny", version="1",
-                                  path="releases/tiny-1", status=Release.Status.DONE)  # fmt: skip
+    return Release.objects.create(
+        project=ProjectFactory(),
+        name="tiny",
+        version="1",
+        path="releases/tiny-1",
+        status=Release.Status.DONE,
+    )
 
 
 @pytest.fixture
@@ -54,8 +65,11 @@ def run_job(run: BaselineRun) -> str:
 
 @pytest.mark.django_db
 def test_run_trains_evaluates_and_publishes(release, media_root, admin_client):
-    response = admin_client.post("/api/baseline-runs/", {"release": release.pk, "model": "lstm",
-                                 "overrides": TINY}, format="json")  # fmt: skip
+    response = admin_client.post(
+        "/api/baseline-runs/",
+        {"release": release.pk, "model": "lstm", "overrides": TINY},
+        format="json",
+    )
     assert response.status_code == 202, response.content
     body = response.json()
     run = BaselineRun.objects.get(pk=body["run"]["id"])
@@ -81,8 +95,14 @@ def test_run_trains_evaluates_and_publishes(release, media_root, admin_client):
     assert "confusion" not in m  # kept in the metrics.json artefact only
 
     out = media_root / "baselines" / str(run.pk)
-    assert set(run.artefacts) >= {"checkpoint", "confusion", "per_class", "predictions",
-                                  "metrics", "history"}  # fmt: skip
+    assert set(run.artefacts) >= {
+        "checkpoint",
+        "confusion",
+        "per_class",
+        "predictions",
+        "metrics",
+        "history",
+    }
     for relative in run.artefacts.values():
         assert (media_root / relative).is_file() and relative.startswith(f"baselines/{run.pk}/")
     assert json.loads((out / "metrics.json").read_text())["top1"] == m["top1"]
@@ -143,8 +163,11 @@ def test_refusals(release, media_root, admin_client):
     assert r.status_code == 400 and "model" in r.json()
     with pytest.raises(BaselineError, match="unknown model"):
         start_run(release, "resnet")
-    r = admin_client.post(url, {"release": release.pk, "model": "lstm",
-                                "overrides": {"epochs": "many"}}, format="json")  # fmt: skip
+    r = admin_client.post(
+        url,
+        {"release": release.pk, "model": "lstm", "overrides": {"epochs": "many"}},
+        format="json",
+    )
     assert r.status_code == 400 and "epochs" in r.json()["detail"]
     # TSM needs RGB clips, which this skeleton-only release lacks.
     r = admin_client.post(url, {"release": release.pk, "model": "tsm"}, format="json")
@@ -153,8 +176,9 @@ def test_refusals(release, media_root, admin_client):
     unwritten = Release.objects.create(project=release.project, name="draft", version="1")
     r = admin_client.post(url, {"release": unwritten.pk, "model": "lstm"}, format="json")
     assert r.status_code == 400 and "has no folder" in r.json()["detail"]
-    gone = Release.objects.create(project=release.project, name="gone", version="1",
-                                  path="releases/gone")  # fmt: skip
+    gone = Release.objects.create(
+        project=release.project, name="gone", version="1", path="releases/gone"
+    )
     with pytest.raises(BaselineError, match="is missing"):
         start_run(gone, "lstm")
     assert BaselineRun.objects.count() == 0 and not Job.objects.exists()
@@ -181,16 +205,26 @@ def test_command_queues_or_waits(release):
 
     out = StringIO()
     sets = [f"--set={k}={json.dumps(v)}" for k, v in TINY.items()]
-    call_command("run_baseline", "--release", str(release.pk), "--model", "lstm", *sets,
-                 "--wait", stdout=out, stderr=StringIO())  # fmt: skip
+    call_command(
+        "run_baseline",
+        "--release",
+        str(release.pk),
+        "--model",
+        "lstm",
+        *sets,
+        "--wait",
+        stdout=out,
+        stderr=StringIO(),
+    )
     printed = json.loads(out.getvalue())
     assert 0 <= printed["top1"] <= 1 and printed["top5"] is not None
     assert BaselineRun.objects.get(pk=printed["run"]).status == "done"
     with pytest.raises(CommandError, match="unknown model"):
         call_command("run_baseline", "--release", str(release.pk), "--model", "x")
     with pytest.raises(CommandError, match="KEY=VALUE"):
-        call_command("run_baseline", "--release", str(release.pk), "--model", "lstm",
-                     "--set", "epochs")  # fmt: skip
+        call_command(
+            "run_baseline", "--release", str(release.pk), "--model", "lstm", "--set", "epochs"
+        )
 
 
 @pytest.mark.django_db

@@ -167,9 +167,14 @@ def test_pyskl_keys_and_shapes():
     assert set(data) == {"split", "annotations"}
     first = data["annotations"][0]
     assert set(first) == {
-        "frame_dir", "label", "img_shape", "original_shape", "total_frames", "keypoint",
+        "frame_dir",
+        "label",
+        "img_shape",
+        "original_shape",
+        "total_frames",
+        "keypoint",
         "keypoint_score",
-    }  # fmt: skip
+    }
     assert first["keypoint"].shape == (1, 12, 137, 2) and first["keypoint"].dtype == np.float32
     assert first["keypoint_score"].shape == (1, 12, 137)
     assert first["keypoint_score"].dtype == np.float32
@@ -233,8 +238,9 @@ def test_import_imigue_then_export_gives_the_tables_rows(table_text, tmp_path):
     raw_dir.mkdir()
     if RAW_298.is_file():
         (raw_dir / RAW_298.name).write_text(RAW_298.read_text())
-    out = run("import_imigue", str(LABELS), project="imigue", videos=DB_VIDEOS,
-              raw_labels=str(raw_dir))  # fmt: skip
+    out = run(
+        "import_imigue", str(LABELS), project="imigue", videos=DB_VIDEOS, raw_labels=str(raw_dir)
+    )
     assert "clips created: 0" in out
     assert list(Clip.objects.order_by("pk").values_list("pk", "provenance")) == before
 
@@ -256,8 +262,15 @@ def test_raw_labels_alone_and_skeletons(tmp_path, media_root):
         (skeletons / path.name).write_text(path.read_text())
     err = StringIO()
     with pytest.raises(Exception, match=r"clip\(s\) refused"):
-        call_command("import_imigue", str(table), project="p", raw_labels=str(raw),
-                     skeletons=str(skeletons), stdout=StringIO(), stderr=err)  # fmt: skip
+        call_command(
+            "import_imigue",
+            str(table),
+            project="p",
+            raw_labels=str(raw),
+            skeletons=str(skeletons),
+            stdout=StringIO(),
+            stderr=err,
+        )
     clips = Clip.objects.filter(project=project).order_by("start_frame")
     assert clips.count() == 56
     frames = [(c.start_frame, c.end_frame, c.category.code) for c in clips]
@@ -273,8 +286,9 @@ def test_raw_labels_alone_and_skeletons(tmp_path, media_root):
     out = tmp_path / "out"
     run("export_labels", project="p", out=str(out), fmt="miga")
     rows = parse_miga_labels((out / "0298_label.csv").read_text())
-    assert [(s, e, c) for _, s, e, c in rows] == [(r.start_frame, r.end_frame, r.code)
-                                                  for r in expected]  # fmt: skip
+    assert [(s, e, c) for _, s, e, c in rows] == [
+        (r.start_frame, r.end_frame, r.code) for r in expected
+    ]
     run("export_labels", project="p", out=str(out), fmt="pyskl", train_subjects="22")
     data = pickle.loads((out / "poses.pkl").read_bytes())
     with_poses = Clip.objects.filter(project=project).exclude(pose_file="").count()
@@ -303,14 +317,23 @@ def test_eaf_export_has_labeler_tiers_and_consensus(tmp_path, django_user_model)
             video=video, labeler=labeler, state=Assignment.State.SUBMITTED, position=1
         )
         for s, e, c in segs:
-            Segment.objects.create(assignment=assignment, start_frame=s, end_frame=e,
-                                   category=project.categories.get(code=c))  # fmt: skip
+            Segment.objects.create(
+                assignment=assignment,
+                start_frame=s,
+                end_frame=e,
+                category=project.categories.get(code=c),
+            )
     run("export_labels", project="e", out=str(tmp_path / "eaf"), fmt="eaf")
     text = (tmp_path / "eaf/7.eaf").read_text()
     from annotator.segment_import import eaf_tiers
 
     assert eaf_tiers(text) == ["L1", "L2", "consensus"]
-    got = {t: sorted((s.start_frame, s.end_frame, s.category_code) for s in parse_eaf(text, t))
-           for t in ("L1", "L2", "consensus")}  # fmt: skip
-    assert got == {"L1": [(12, 30, 4), (50, 99, 99)], "L2": [(12, 31, 4)],
-                   "consensus": [(12, 30, 4), (50, 99, 99)]}  # fmt: skip
+    got = {
+        t: sorted((s.start_frame, s.end_frame, s.category_code) for s in parse_eaf(text, t))
+        for t in ("L1", "L2", "consensus")
+    }
+    assert got == {
+        "L1": [(12, 30, 4), (50, 99, 99)],
+        "L2": [(12, 31, 4)],
+        "consensus": [(12, 30, 4), (50, 99, 99)],
+    }

@@ -35,27 +35,38 @@ def test_links_survive_the_move_from_job_fields_to_domain_foreign_keys():
     video = Video.objects.create(project=project, external_id="v1", num_frames=100, fps=25)
     Job.objects.create(kind="ingest", project=project, video=video, state="failed")
     reingest = Job.objects.create(kind="ingest", project=project, video=video)
-    category = Category.objects.create(project=project, code=1, name="C1", group="Body",
-                                       label_index=0)
-    clip = Clip.objects.create(project=project, video=video, start_frame=1, end_frame=5,
-                               category=category, origin="matched")  # fmt: skip
-    cut = Job.objects.create(kind="clip_cut", project=project, video=video,
-                             params={"clip": clip.pk})  # fmt: skip
-    privacy = Job.objects.create(kind="clip_privacy", project=project, video=video,
-                                 params={"clip": clip.pk, "chain": cut.pk})  # fmt: skip
+    category = Category.objects.create(
+        project=project, code=1, name="C1", group="Body", label_index=0
+    )
+    clip = Clip.objects.create(
+        project=project,
+        video=video,
+        start_frame=1,
+        end_frame=5,
+        category=category,
+        origin="matched",
+    )
+    cut = Job.objects.create(
+        kind="clip_cut", project=project, video=video, params={"clip": clip.pk}
+    )
+    privacy = Job.objects.create(
+        kind="clip_privacy", project=project, video=video, params={"clip": clip.pk, "chain": cut.pk}
+    )
     release = Release.objects.create(project=project, name="r", version="1")
-    release_job = Job.objects.create(kind="release", project=project,
-                                     params={"release": release.pk})  # fmt: skip
+    release_job = Job.objects.create(
+        kind="release", project=project, params={"release": release.pk}
+    )
     release.job = release_job
     release.save()
     training = Job.objects.create(kind="baseline_run", project=project, params={})
-    run = BaselineRun.objects.create(release=release, model_name="lstm",
-                                     config={"job": training.pk, "recipe": {"epochs": 2}})
-    orphan = BaselineRun.objects.create(release=release, model_name="lstm",
-                                        config={"job": 999_999})  # fmt: skip
+    run = BaselineRun.objects.create(
+        release=release, model_name="lstm", config={"job": training.pk, "recipe": {"epochs": 2}}
+    )
+    orphan = BaselineRun.objects.create(release=release, model_name="lstm", config={"job": 999_999})
     agreement = AgreementRun.objects.create(project=project, theta=0.5, rule_version="r1")
-    computed = Job.objects.create(kind="agreement", project=project, params={"theta": None},
-                                  result={"run": agreement.pk})  # fmt: skip
+    computed = Job.objects.create(
+        kind="agreement", project=project, params={"theta": None}, result={"run": agreement.pk}
+    )
 
     new = _migrate(_latest_targets())
     tables = connection.introspection.table_names()

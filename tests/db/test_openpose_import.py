@@ -155,9 +155,18 @@ def _state(project) -> list[tuple]:
     return list(
         Clip.objects.filter(project=project)
         .order_by("pk")
-        .values_list("pk", "start_frame", "end_frame", "category__code", "origin", "status",
-                     "pose_file", "pose_layout", "provenance")
-    )  # fmt: skip
+        .values_list(
+            "pk",
+            "start_frame",
+            "end_frame",
+            "category__code",
+            "origin",
+            "status",
+            "pose_file",
+            "pose_layout",
+            "provenance",
+        )
+    )
 
 
 def _rows_298() -> list[list[str]]:
@@ -212,9 +221,13 @@ def test_import_clips_and_poses_of_video_298(reference, skeletons, media_root, m
 
     # A clip past the skeletons' end is refused clearly; the others stay as they were.
     late = Clip.objects.create(
-        project=project, video=video, start_frame=21000, end_frame=21068,
-        category=project.categories.get(code=99), origin="imported",
-    )  # fmt: skip
+        project=project,
+        video=video,
+        start_frame=21000,
+        end_frame=21068,
+        category=project.categories.get(code=99),
+        origin="imported",
+    )
     err = StringIO()
     with pytest.raises(CommandError, match=r"1 clip\(s\) of video 298 refused.*21068 frames"):
         run("import_poses", str(NPZ), project="imigue", video_id="298", stderr=err)

@@ -33,9 +33,17 @@ NPZ = IMIGUE / "video298_openpose137.npz"
 
 pytestmark = pytest.mark.django_db
 
-VERIFIED = {"passed": True, "problems": [], "frames_processed": 6, "redetections": 0,
-            "audio_streams": 0, "verifier": "haar", "verifier_threshold": 3.0,
-            "blur_detector": "centerface", "blur_threshold": 0.2}  # fmt: skip
+VERIFIED = {
+    "passed": True,
+    "problems": [],
+    "frames_processed": 6,
+    "redetections": 0,
+    "audio_streams": 0,
+    "verifier": "haar",
+    "verifier_threshold": 3.0,
+    "blur_detector": "centerface",
+    "blur_threshold": 0.2,
+}
 
 
 def run(*args, **options) -> str:
@@ -55,16 +63,28 @@ def project(media_root, tiny_mp4):
     project = ProjectFactory(name="studio")
     cats = {c.code: c for c in project.categories.all()}
     for n, (result, codes) in enumerate((("win", (1, 5, 99)), ("lose", (5, 2, 7))), start=1):
-        subject = Subject.objects.create(project=project, subject_id=f"{n}", gender="F",
-                                         nationality="FR")  # fmt: skip
-        video = VideoFactory(project=project, external_id=str(n), match_result=result,
-                             subject=subject, original_name=f"Secret Name {n}.mp4")  # fmt: skip
+        subject = Subject.objects.create(
+            project=project, subject_id=f"{n}", gender="F", nationality="FR"
+        )
+        video = VideoFactory(
+            project=project,
+            external_id=str(n),
+            match_result=result,
+            subject=subject,
+            original_name=f"Secret Name {n}.mp4",
+        )
         for k, code in enumerate(codes):
             clip = Clip.objects.create(
-                project=project, video=video, start_frame=10 * k, end_frame=10 * k + 5,
-                category=cats[code], origin="matched", status="processed", privacy=VERIFIED,
+                project=project,
+                video=video,
+                start_frame=10 * k,
+                end_frame=10 * k + 5,
+                category=cats[code],
+                origin="matched",
+                status="processed",
+                privacy=VERIFIED,
                 processed_at=timezone.now(),
-            )  # fmt: skip
+            )
             clip_rel = f"clips/{project.pk}/{clip.pk}.mp4"
             pose_rel = f"poses/{project.pk}/{clip.pk}.npz"
             (media_root / clip_rel).parent.mkdir(parents=True, exist_ok=True)
@@ -72,14 +92,18 @@ def project(media_root, tiny_mp4):
             shutil.copy(tiny_mp4, media_root / clip_rel)
             kp = np.full((6, 133, 3), clip.pk, dtype=np.float32)
             np.savez(media_root / pose_rel, keypoints=kp, layout="coco_wholebody133")
-            Clip.objects.filter(pk=clip.pk).update(clip_file=clip_rel, pose_file=pose_rel,
-                                                   pose_layout="coco_wholebody133")  # fmt: skip
+            Clip.objects.filter(pk=clip.pk).update(
+                clip_file=clip_rel, pose_file=pose_rel, pose_layout="coco_wholebody133"
+            )
     return project
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_export_twice_is_byte_identical_and_valid(project, tmp_path):
@@ -100,13 +124,18 @@ def test_export_twice_is_byte_identical_and_valid(project, tmp_path):
     assert c.written.tar_sha256 == a.written.tar_sha256
     folder = a.written.folder
     rows = list(csv.DictReader((folder / "clips.csv").open()))
-    assert [r["clip_id"] for r in rows] == ["0001_0", "0001_1", "0001_2", "0002_0", "0002_1",
-                                            "0002_2"]  # fmt: skip
+    assert [r["clip_id"] for r in rows] == [
+        "0001_0",
+        "0001_1",
+        "0001_2",
+        "0002_0",
+        "0002_1",
+        "0002_2",
+    ]
     assert [r["category_code"] for r in rows] == ["1", "5", "99", "5", "2", "7"]
     assert rows[2]["label"] == "31" and {r["origin"] for r in rows} == {"matched"}
     videos = list(csv.DictReader((folder / "videos.csv").open()))
-    assert [(v["video_id"], v["emotion"]) for v in videos] == [("1", "positive"),
-                                                                ("2", "negative")]
+    assert [(v["video_id"], v["emotion"]) for v in videos] == [("1", "positive"), ("2", "negative")]
     assert sorted(p.name for p in (folder / "clips").iterdir())[0] == "0001_0.mp4"
     text = b"".join(_tree(folder).values())
     assert b"Secret Name" not in text  # original names never reach a release
@@ -125,7 +154,8 @@ def test_recorded_digests_are_used_and_a_stale_one_is_caught(project, tmp_path, 
     for clip in clips:
         Clip.objects.filter(pk=clip.pk).update(
             clip_sha256=hashlib.sha256((media_root / clip.clip_file).read_bytes()).hexdigest(),
-            pose_sha256=hashlib.sha256((media_root / clip.pose_file).read_bytes()).hexdigest())
+            pose_sha256=hashlib.sha256((media_root / clip.pose_file).read_bytes()).hexdigest(),
+        )
     good = release_service.export(project, tmp_path / "good", "studio", "1.0")
     assert good.problems == []
     stale = clips[2]
@@ -150,8 +180,14 @@ def test_the_mtime_is_the_project_state_not_now(project, tmp_path, monkeypatch):
 def test_a_failed_verification_refuses_listing_the_clip(project, tmp_path):
     bad = Clip.objects.filter(project=project).order_by("pk")[4]
     Clip.objects.filter(pk=bad.pk).update(
-        status="failed", privacy={**VERIFIED, "passed": False, "redetections": 2,
-                                  "problems": ["2 face(s) found after blurring"]})  # fmt: skip
+        status="failed",
+        privacy={
+            **VERIFIED,
+            "passed": False,
+            "redetections": 2,
+            "problems": ["2 face(s) found after blurring"],
+        },
+    )
     unprocessed = Clip.objects.filter(project=project).order_by("pk")[0]
     Clip.objects.filter(pk=unprocessed.pk).update(status="agreed")
     with pytest.raises(ReleaseError) as caught:
@@ -170,16 +206,16 @@ def test_a_failed_verification_refuses_listing_the_clip(project, tmp_path):
 
 
 def test_export_command_and_validate_command_name_a_tampered_file(project, tmp_path):
-    out = run("export_release", project="studio", out=str(tmp_path), name="mg",
-              version="2", seed=1)  # fmt: skip
+    out = run("export_release", project="studio", out=str(tmp_path), name="mg", version="2", seed=1)
     folder, tar = tmp_path / "mg-2", tmp_path / "mg-2.tar"
     digest = hashlib.sha256(tar.read_bytes()).hexdigest()
     assert f"folder: {folder}" in out and f"tar: {tar}" in out and f"sha256: {digest}" in out
     assert (tmp_path / "mg-2.tar.sha256").read_text() == f"{digest}  mg-2.tar\n"
     assert "OK" in run("validate_release", str(folder))
     assert "OK" in run("validate_release", str(tar))
-    rerun = run("export_release", project="studio", out=str(tmp_path), name="mg",
-                version="2", seed=1)  # fmt: skip
+    rerun = run(
+        "export_release", project="studio", out=str(tmp_path), name="mg", version="2", seed=1
+    )
     assert f"sha256: {digest}" in rerun
     release = Release.objects.get(name="mg", version="2")
     assert release.sha256 == digest and release.status == "done" and release.clip_count == 6
@@ -198,13 +234,16 @@ def test_protocol_splits_and_reliability_in_the_spec(project):
     from annotator.models import AgreementRun
 
     AgreementRun.objects.create(
-        project=project, theta=0.4, rule_version="t", r_avg=0.6,
+        project=project,
+        theta=0.4,
+        rule_version="t",
+        r_avg=0.6,
         per_pair=[{"labeler_i": "L1", "labeler_j": "L2", "r": 0.6}],
-    )  # fmt: skip
-    text = ("Training set: {1}\nTesting set: {2}\n"
-            "Training set: {1}\nTesting set: {2}\n")  # fmt: skip
+    )
+    text = "Training set: {1}\nTesting set: {2}\nTraining set: {1}\nTesting set: {2}\n"
     spec, clips, poses = release_service.build_spec(
-        project, "p", "1", splits=SplitOptions(protocol_text=text))
+        project, "p", "1", splits=SplitOptions(protocol_text=text)
+    )
     cs = spec.cross_subject.to_json()
     assert cs["config"]["source"] == "protocol" and cs["train"]["subject_ids"] == [1]
     assert cs["test"]["clip_ids"] == ["0002_0", "0002_1", "0002_2"]
@@ -255,8 +294,10 @@ def test_api_creates_a_release_as_a_job_and_serves_the_tar(project, media_root):
 # --- labels-only, from the real iMiGUE table and the real skeletons of video 298 ---------------
 
 
-@pytest.mark.skipif(not (LABELS.is_file() and PROTOCOL.is_file() and NPZ.is_file()),
-                    reason=f"the real iMiGUE reference files are not in {IMIGUE}")
+@pytest.mark.skipif(
+    not (LABELS.is_file() and PROTOCOL.is_file() and NPZ.is_file()),
+    reason=f"the real iMiGUE reference files are not in {IMIGUE}",
+)
 def test_labels_only_release_of_real_imigue_read_by_the_baselines_loader(media_root, tmp_path):
     from baselines.data import Release as Loaded
 
@@ -268,9 +309,15 @@ def test_labels_only_release_of_real_imigue_read_by_the_baselines_loader(media_r
     from annotator.release import parse_protocol
 
     lists = parse_protocol(PROTOCOL.read_text())
-    out = run("export_release", project="imigue", out=str(tmp_path), name="imigue",
-              version="real", train_subjects=",".join(map(str, lists.train_subjects)),
-              test_subjects=",".join(map(str, lists.test_subjects)))  # fmt: skip
+    out = run(
+        "export_release",
+        project="imigue",
+        out=str(tmp_path),
+        name="imigue",
+        version="real",
+        train_subjects=",".join(map(str, lists.train_subjects)),
+        test_subjects=",".join(map(str, lists.test_subjects)),
+    )
     assert "(labels only)" in out
     folder = tmp_path / "imigue-real"
     assert validate_release(folder) == []
@@ -287,9 +334,14 @@ def test_labels_only_release_of_real_imigue_read_by_the_baselines_loader(media_r
         clip = loaded.by_id[f"{int(row['video_id']):04d}_{int(row['label_id']) - 1}"]
         label = 31 if row["class"] == "99" else int(row["class"]) - 1
         assert (clip.label, clip.category_code, clip.subject_id) == (
-            label, row["class"], row["subject_id"])
-        assert (clip.start_frame, clip.end_frame) == (int(row["start_frame"]),
-                                                      int(row["end_frame"]))
+            label,
+            row["class"],
+            row["subject_id"],
+        )
+        assert (clip.start_frame, clip.end_frame) == (
+            int(row["start_frame"]),
+            int(row["end_frame"]),
+        )
     # Poses: video 298's clips only, mapped from OpenPose-137 to the 22 joints.
     with np.load(NPZ) as data:
         raw = data["keypoints"]
@@ -314,7 +366,9 @@ def test_releases_page_is_for_staff(project, client):
     client.force_login(AdminFactory())
     page = client.get(f"/projects/{project.pk}/releases/")
     assert page.status_code == 200 and b"frontend/releases.js" in page.content
-    assert f"/projects/{project.pk}/releases/".encode() in client.get(
-        f"/projects/{project.pk}/").content
+    assert (
+        f"/projects/{project.pk}/releases/".encode()
+        in client.get(f"/projects/{project.pk}/").content
+    )
     client.force_login(LabelerFactory().user)
     assert client.get(f"/projects/{project.pk}/releases/").status_code in (302, 403, 404)

@@ -139,6 +139,13 @@ def test_review_api_is_admin_only_and_walks_a_video():
     assert client.post(f"/api/review/videos/{video.pk}/close/").json() == {"clips": 2}
     summary = client.get(f"/api/projects/{project.pk}/review/").json()
     assert summary == [
-        {"video_id": video.pk, "video": video.external_id, "r": 0.2857,
-         "labelers": page["labelers"], "items": 3, "open": 0, "closed": True},
-    ]  # fmt: skip
+        {
+            "video_id": video.pk,
+            "video": video.external_id,
+            "r": 0.2857,
+            "labelers": page["labelers"],
+            "items": 3,
+            "open": 0,
+            "closed": True,
+        },
+    ]

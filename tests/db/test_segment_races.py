@@ -24,9 +24,11 @@ def post(base: str, token: str, body: dict) -> int:
     conn = HTTPConnection(url.hostname, url.port, timeout=30)
     try:
         conn.request(
-            "POST", "/api/segments/", json.dumps(body),
+            "POST",
+            "/api/segments/",
+            json.dumps(body),
             {"Content-Type": "application/json", "Authorization": f"Token {token}"},
-        )  # fmt: skip
+        )
         return conn.getresponse().status
     finally:
         conn.close()
@@ -38,9 +40,12 @@ def test_a_create_racing_its_retry_is_saved_once(live_server):
     statuses: list[int] = []
     for pair in range(8):
         body = {
-            "client_uuid": str(uuid.uuid4()), "assignment": assignment.pk,
-            "start_frame": 10 * pair, "end_frame": 10 * pair + 5, "category_code": 1,
-        }  # fmt: skip
+            "client_uuid": str(uuid.uuid4()),
+            "assignment": assignment.pk,
+            "start_frame": 10 * pair,
+            "end_frame": 10 * pair + 5,
+            "category_code": 1,
+        }
         gate = threading.Barrier(2)
 
         def send(body=body, gate=gate):

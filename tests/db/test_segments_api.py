@@ -196,7 +196,9 @@ def test_a_created_segment_reads_back_exactly_as_answered(labeler_client):
     segment = Segment.objects.select_related("category").get(client_uuid=uid)
     assert SegmentSerializer(segment).data == {k: v for k, v in answer.items() if k != "warnings"}
     assert (segment.assignment_id, segment.category.project_id) == (
-        assignment.pk, assignment.video.project_id)  # fmt: skip
+        assignment.pk,
+        assignment.video.project_id,
+    )
     assert (segment.version, segment.is_deleted) == (1, False)
     user = assignment.labeler.user
     assert segment.created_by == user and segment.updated_by == user
@@ -221,8 +223,9 @@ def test_an_edit_and_a_delete_read_back_exactly_as_answered(labeler_client):
     client, assignment = labeler_client
     uid = uuid.uuid4()
     made = _post(client, assignment, client_uuid=str(uid)).json()
-    edited = client.patch(f"/api/segments/{uid}/", {"version": 1, "end_frame": 25,
-                                                    "category_code": 7}, format="json").json()
+    edited = client.patch(
+        f"/api/segments/{uid}/", {"version": 1, "end_frame": 25, "category_code": 7}, format="json"
+    ).json()
     segment = Segment.objects.select_related("category").get(client_uuid=uid)
     assert SegmentSerializer(segment).data == {k: v for k, v in edited.items() if k != "warnings"}
     assert (segment.version, segment.end_frame, segment.category.code) == (2, 25, 7)
@@ -230,12 +233,19 @@ def test_an_edit_and_a_delete_read_back_exactly_as_answered(labeler_client):
     gone = client.delete(f"/api/segments/{uid}/?version=2").json()
     segment.refresh_from_db()
     assert SegmentSerializer(segment).data == gone and segment.is_deleted
-    actions = [(h.action, h.before, h.after, h.user_id, h.at)
-               for h in SegmentHistory.objects.filter(segment=segment).order_by("id")]
+    actions = [
+        (h.action, h.before, h.after, h.user_id, h.at)
+        for h in SegmentHistory.objects.filter(segment=segment).order_by("id")
+    ]
     user = assignment.labeler.user_id
     assert [a[0] for a in actions] == ["create", "update", "delete"]
     assert actions[1][1] == actions[0][2] and actions[2][1] == actions[1][2]
-    assert actions[1][2] == {"start_frame": 10, "end_frame": 25, "category_code": 7,
-                             "version": 2, "is_deleted": False}  # fmt: skip
+    assert actions[1][2] == {
+        "start_frame": 10,
+        "end_frame": 25,
+        "category_code": 7,
+        "version": 2,
+        "is_deleted": False,
+    }
     assert actions[2][2] == dict(actions[1][2], version=3, is_deleted=True)
     assert {a[3] for a in actions} == {user} and actions[2][4] == segment.updated_at

@@ -115,9 +115,10 @@ def test_reference_scores_are_shown_to_each_labeler_after_closing(setup):
     assert put.status_code == 200 and len(put.json()) == 3
     too_long = [{"start_frame": 5, "end_frame": 500, "category_code": 1}]
     bad = admin.put(
-        f"/api/training/rounds/{rid}/reference/", {"video": sample.pk, "segments": too_long},
+        f"/api/training/rounds/{rid}/reference/",
+        {"video": sample.pk, "segments": too_long},
         format="json",
-    )  # fmt: skip
+    )
     assert bad.status_code == 400
     labeler_a = client_for(labelers["A"].user)
     results_url = f"/api/training/results/?project={project.pk}"

@@ -41,8 +41,11 @@ def build_project(name: str = "Dash"):
             assignment = Assignment.objects.create(video=video, labeler=labeler, position=position)
             for start, end, category in segments:
                 create_segment(
-                    assignment, labeler.user, start_frame=start, end_frame=end,
+                    assignment,
+                    labeler.user,
+                    start_frame=start,
+                    end_frame=end,
                     category_code=category,
-                )  # fmt: skip
+                )
             assignment_service.submit(assignment)
     return project, labelers

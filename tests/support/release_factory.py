@@ -23,8 +23,17 @@ PROTOCOL_TXT = IMIGUE / "evaluation-protocol.txt"
 VIDEO298_NPZ = IMIGUE / "video298_openpose137.npz"
 NUM_IMIGUE_CLASSES = 32
 
-CLIP_FIELDS = ["clip_id", "video_id", "subject_id", "category_code", "label", "start_frame",
-               "end_frame", "num_frames", "origin"]
+CLIP_FIELDS = [
+    "clip_id",
+    "video_id",
+    "subject_id",
+    "category_code",
+    "label",
+    "start_frame",
+    "end_frame",
+    "num_frames",
+    "origin",
+]
 VIDEO_FIELDS = ["video_id", "subject_id", "fps", "num_frames", "width", "height", "emotion"]
 
 
@@ -40,9 +49,15 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-def write_release(root: Path, clips: list[dict], videos: list[dict], cross_subject: dict,
-                  emotion: dict, num_classes: int,
-                  poses: dict[str, tuple[np.ndarray, str]] | None = None) -> Path:
+def write_release(
+    root: Path,
+    clips: list[dict],
+    videos: list[dict],
+    cross_subject: dict,
+    emotion: dict,
+    num_classes: int,
+    poses: dict[str, tuple[np.ndarray, str]] | None = None,
+) -> Path:
     """Write the tables, splits, taxonomy and (optionally) ``poses/<clip_id>.npz``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "splits").mkdir(exist_ok=True)
@@ -55,8 +70,9 @@ def write_release(root: Path, clips: list[dict], videos: list[dict], cross_subje
     if poses:
         (root / "poses").mkdir(exist_ok=True)
         for clip_id, (kp, layout) in poses.items():
-            np.savez(root / "poses" / f"{clip_id}.npz", keypoints=kp.astype(np.float32),
-                     layout=layout)
+            np.savez(
+                root / "poses" / f"{clip_id}.npz", keypoints=kp.astype(np.float32), layout=layout
+            )
     return root
 
 
@@ -70,9 +86,23 @@ def from_imigue22(pose22: np.ndarray, layout: str) -> np.ndarray:
     return out
 
 
-_BASE = np.array([[640, 200], [640, 300], [540, 300], [500, 420], [560, 520], [740, 300],
-                  [780, 420], [720, 520], [620, 180], [660, 180], [600, 190], [680, 190]],
-                 dtype=np.float32)  # fmt: skip
+_BASE = np.array(
+    [
+        [640, 200],
+        [640, 300],
+        [540, 300],
+        [500, 420],
+        [560, 520],
+        [740, 300],
+        [780, 420],
+        [720, 520],
+        [620, 180],
+        [660, 180],
+        [600, 190],
+        [680, 190],
+    ],
+    dtype=np.float32,
+)
 _MOVING = (4, 7, 0, 6)  # class c moves joint _MOVING[c % 4] at (1 + c // 4) cycles per clip
 
 
@@ -91,9 +121,16 @@ def synthetic_pose(label: int, length: int, rng: np.random.Generator) -> np.ndar
     return pose
 
 
-def synthetic_release(root: Path, num_classes: int = 4, clips_per_video: int = 6,
-                      num_subjects: int = 4, videos_per_subject: int = 2, seed: int = 0,
-                      min_len: int = 10, max_len: int = 60) -> Path:
+def synthetic_release(
+    root: Path,
+    num_classes: int = 4,
+    clips_per_video: int = 6,
+    num_subjects: int = 4,
+    videos_per_subject: int = 2,
+    seed: int = 0,
+    min_len: int = 10,
+    max_len: int = 60,
+) -> Path:
     """Half the subjects train, half test; emotions alternate by video; layouts alternate
     between OpenPose-137 and COCO-WholeBody-133 so both mappings are exercised."""
     rng = np.random.default_rng(seed)
@@ -101,28 +138,50 @@ def synthetic_release(root: Path, num_classes: int = 4, clips_per_video: int = 6
     for s in range(num_subjects):
         for v in range(videos_per_subject):
             vid = 100 * (s + 1) + v
-            videos.append({"video_id": vid, "subject_id": f"S{s:02d}", "fps": 25,
-                           "num_frames": 10_000, "width": 1280, "height": 720,
-                           "emotion": ("negative", "positive")[(s + v) % 2]})
+            videos.append(
+                {
+                    "video_id": vid,
+                    "subject_id": f"S{s:02d}",
+                    "fps": 25,
+                    "num_frames": 10_000,
+                    "width": 1280,
+                    "height": 720,
+                    "emotion": ("negative", "positive")[(s + v) % 2],
+                }
+            )
             layout = ("openpose137", "coco_wholebody133")[v % 2]
             for k in range(clips_per_video):
                 label = (k + s + v) % num_classes
                 length = int(rng.integers(min_len, max_len + 1))
                 clip_id = f"{vid:04d}_{k}"
-                clips.append({"clip_id": clip_id, "video_id": vid, "subject_id": f"S{s:02d}",
-                              "category_code": f"C{label + 1}", "label": label,
-                              "start_frame": 100 * k, "end_frame": 100 * k + length - 1,
-                              "num_frames": length, "origin": "matched"})
-                poses[clip_id] = (from_imigue22(synthetic_pose(label, length, rng), layout),
-                                  layout)
+                clips.append(
+                    {
+                        "clip_id": clip_id,
+                        "video_id": vid,
+                        "subject_id": f"S{s:02d}",
+                        "category_code": f"C{label + 1}",
+                        "label": label,
+                        "start_frame": 100 * k,
+                        "end_frame": 100 * k + length - 1,
+                        "num_frames": length,
+                        "origin": "matched",
+                    }
+                )
+                poses[clip_id] = (from_imigue22(synthetic_pose(label, length, rng), layout), layout)
     train_subj = [f"S{s:02d}" for s in range(0, num_subjects, 2)]
     test_subj = [f"S{s:02d}" for s in range(1, num_subjects, 2)]
-    split = {part: {"subject_ids": subj,
-                    "clip_ids": [c["clip_id"] for c in clips if c["subject_id"] in subj]}
-             for part, subj in (("train", train_subj), ("test", test_subj))}  # fmt: skip
+    split = {
+        part: {
+            "subject_ids": subj,
+            "clip_ids": [c["clip_id"] for c in clips if c["subject_id"] in subj],
+        }
+        for part, subj in (("train", train_subj), ("test", test_subj))
+    }
     # Emotion: every other video of each subject to train, the rest to test.
-    emo = {"train": {"video_ids": [v["video_id"] for v in videos if v["video_id"] % 2 == 0]},
-           "test": {"video_ids": [v["video_id"] for v in videos if v["video_id"] % 2 == 1]}}
+    emo = {
+        "train": {"video_ids": [v["video_id"] for v in videos if v["video_id"] % 2 == 0]},
+        "test": {"video_ids": [v["video_id"] for v in videos if v["video_id"] % 2 == 1]},
+    }
     return write_release(root, clips, videos, split, emo, num_classes, poses)
 
 
@@ -136,8 +195,12 @@ def official_split() -> dict[str, list[int]]:
     """Subject and video id sets of the official protocol, parsed from its text."""
     sets = re.findall(r"(Training|Testing) set:\s*\{([^}]*)\}", PROTOCOL_TXT.read_text())
     ids = [[int(x) for x in re.findall(r"\d+", body)] for _, body in sets]
-    return {"train_subjects": ids[0], "test_subjects": ids[1],
-            "train_videos": ids[2], "test_videos": ids[3]}
+    return {
+        "train_subjects": ids[0],
+        "test_subjects": ids[1],
+        "train_videos": ids[2],
+        "test_videos": ids[3],
+    }
 
 
 def _label_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -145,14 +208,32 @@ def _label_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     for r in rows:
         vid, start, end = int(r["video_id"]), int(r["start_frame"]), int(r["end_frame"])
         label = imigue_label(int(r["class"]))
-        clips.append({"clip_id": f"{vid:04d}_{int(r['label_id']) - 1}", "video_id": vid,
-                      "subject_id": r["subject_id"], "category_code": f"C{label + 1}",
-                      "label": label, "start_frame": start, "end_frame": end,
-                      "num_frames": end - start + 1, "origin": "matched"})
+        clips.append(
+            {
+                "clip_id": f"{vid:04d}_{int(r['label_id']) - 1}",
+                "video_id": vid,
+                "subject_id": r["subject_id"],
+                "category_code": f"C{label + 1}",
+                "label": label,
+                "start_frame": start,
+                "end_frame": end,
+                "num_frames": end - start + 1,
+                "origin": "matched",
+            }
+        )
         emotion = "positive" if r["win_or_lose"].strip().lower() == "win" else "negative"
-        v = videos.setdefault(vid, {"video_id": vid, "subject_id": r["subject_id"], "fps": 25,
-                                    "num_frames": 0, "width": 1280, "height": 720,
-                                    "emotion": emotion})
+        v = videos.setdefault(
+            vid,
+            {
+                "video_id": vid,
+                "subject_id": r["subject_id"],
+                "fps": 25,
+                "num_frames": 0,
+                "width": 1280,
+                "height": 720,
+                "emotion": emotion,
+            },
+        )
         v["num_frames"] = max(v["num_frames"], end + 1)
     return clips, sorted(videos.values(), key=lambda v: v["video_id"])
 
@@ -164,8 +245,10 @@ def label_table_release(root: Path) -> Path:
     split = {}
     for part in ("train", "test"):
         subj = {str(s) for s in off[f"{part}_subjects"]}
-        split[part] = {"subject_ids": sorted(subj),
-                       "clip_ids": [c["clip_id"] for c in clips if c["subject_id"] in subj]}
+        split[part] = {
+            "subject_ids": sorted(subj),
+            "clip_ids": [c["clip_id"] for c in clips if c["subject_id"] in subj],
+        }
     emo = {p: {"video_ids": off[f"{p}_videos"]} for p in ("train", "test")}
     return write_release(root, clips, videos, split, emo, NUM_IMIGUE_CLASSES)
 
@@ -179,13 +262,18 @@ def video298_release(root: Path, test_every: int = 4) -> Path:
     clips, videos = _label_rows(read_labels(298))
     with np.load(VIDEO298_NPZ) as f:
         person0 = f["keypoints"][:, 0]
-    poses = {c["clip_id"]: (person0[c["start_frame"]: c["end_frame"] + 1], "openpose137")
-             for c in clips}  # fmt: skip
+    poses = {
+        c["clip_id"]: (person0[c["start_frame"] : c["end_frame"] + 1], "openpose137") for c in clips
+    }
     test = {c["clip_id"] for k, c in enumerate(clips) if k % test_every == test_every - 1}
-    split = {"note": "single subject: time-interleaved stand-in for a cross-subject split",
-             "train": {"subject_ids": ["22"], "clip_ids": [c["clip_id"] for c in clips
-                                                          if c["clip_id"] not in test]},
-             "test": {"subject_ids": ["22"], "clip_ids": sorted(test)}}  # fmt: skip
+    split = {
+        "note": "single subject: time-interleaved stand-in for a cross-subject split",
+        "train": {
+            "subject_ids": ["22"],
+            "clip_ids": [c["clip_id"] for c in clips if c["clip_id"] not in test],
+        },
+        "test": {"subject_ids": ["22"], "clip_ids": sorted(test)},
+    }
     emo = {"train": {"video_ids": [298]}, "test": {"video_ids": []}}
     return write_release(root, clips, videos, split, emo, NUM_IMIGUE_CLASSES, poses)
 
@@ -198,15 +286,38 @@ def write_rgb_clips(root: Path, size: int = 32, fps: int = 25) -> None:
     (root / "clips").mkdir(exist_ok=True)
     with (root / "clips.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
-    palette = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255],
-                        [255, 0, 255]], dtype=np.uint8)  # fmt: skip
+    palette = np.array(
+        [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]],
+        dtype=np.uint8,
+    )
     for r in rows:
         n, label = int(r["num_frames"]), int(r["label"])
         frames = np.zeros((n, size, size, 3), dtype=np.uint8)
         for t in range(n):
             x = (t * 2) % (size - 8)
-            frames[t, 8:16, x: x + 8] = palette[label % len(palette)]
-        cmd = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
-               f"{size}x{size}", "-r", str(fps), "-i", "-", "-an", "-c:v", "libx264",
-               "-pix_fmt", "yuv420p", "-qp", "0", str(root / "clips" / f"{r['clip_id']}.mp4")]
+            frames[t, 8:16, x : x + 8] = palette[label % len(palette)]
+        cmd = [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{size}x{size}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+            "-an",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-qp",
+            "0",
+            str(root / "clips" / f"{r['clip_id']}.mp4"),
+        ]
         subprocess.run(cmd, input=frames.tobytes(), check=True)

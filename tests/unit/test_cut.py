@@ -27,8 +27,9 @@ SOURCES = {
 def sources(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("cut-sources")
     return {
-        name: make_numbered_video(folder / f"{name}{suffix}", frames, fps=fps, size=SIZE,
-                                  start_time=start, bframes=True)
+        name: make_numbered_video(
+            folder / f"{name}{suffix}", frames, fps=fps, size=SIZE, start_time=start, bframes=True
+        )
         for name, (frames, fps, suffix, start) in SOURCES.items()
     }
 
@@ -103,10 +104,30 @@ def test_out_of_range_cut_is_a_clear_media_error(sources, tmp_path, start, end, 
 def _video_packet_hashes(path: Path) -> list[str]:
     """MD5 of every video packet (stream copy, no decoding): equal lists = same bitstream."""
     proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:V:0", "-c", "copy",
-         "-f", "framemd5", "pipe:1"], capture_output=True, text=True, check=True)
-    return [line.rsplit(",", 1)[-1].strip() for line in proc.stdout.splitlines()
-            if line and not line.startswith("#")]
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:V:0",
+            "-c",
+            "copy",
+            "-f",
+            "framemd5",
+            "pipe:1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [
+        line.rsplit(",", 1)[-1].strip()
+        for line in proc.stdout.splitlines()
+        if line and not line.startswith("#")
+    ]
 
 
 def test_strip_audio_removes_audio_and_keeps_the_video_bitstream(tmp_path):

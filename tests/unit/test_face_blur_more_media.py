@@ -79,10 +79,35 @@ def texture(seed: int, width: int, height: int) -> np.ndarray:
 def encode(frames: list[np.ndarray], path: Path, fps: str) -> Path:
     height, width = frames[0].shape[:2]
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-         "-s", f"{width}x{height}", "-r", fps, "-i", "pipe:0", "-c:v", "libx264",
-         "-preset", "veryfast", "-crf", "12", "-pix_fmt", "yuv420p", str(path)],
-        input=b"".join(f.tobytes() for f in frames), check=True)
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            fps,
+            "-i",
+            "pipe:0",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "12",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        input=b"".join(f.tobytes() for f in frames),
+        check=True,
+    )
     return path
 
 
@@ -113,11 +138,11 @@ def lfw_video(tmp_path_factory) -> Blurred:
             frame = np.full((height, width, 3), 128, np.uint8)
             slot = width // per_frame
             placed = []
-            for k, crop in enumerate(crops[first:first + per_frame]):
+            for k, crop in enumerate(crops[first : first + per_frame]):
                 x0 = k * slot + int(rng.integers(0, slot - size + 1))
                 y0 = int(rng.integers(0, height - size + 1))
                 big = cv2.resize(crop, (size, size), interpolation=cv2.INTER_CUBIC)
-                frame[y0:y0 + size, x0:x0 + size] = big[..., None]
+                frame[y0 : y0 + size, x0 : x0 + size] = big[..., None]
                 placed.append((x0, y0, size))
             frames.append(frame)
             faces.append(placed)
@@ -207,12 +232,15 @@ def test_neither_the_verifier_nor_the_blurring_model_finds_a_face_after_blurring
         # crops as one frame-wide "face" (0.83 over 545 px). Neither is an identifiable face:
         # what must not happen is a confident, face-sized detection on a face.
         leaks = [
-            (i, b) for i, frame in enumerate(iter_frames(video.dst)) for b in again.detect(frame)
-            if b.score >= 0.5 and any(
+            (i, b)
+            for i, frame in enumerate(iter_frames(video.dst))
+            for b in again.detect(frame)
+            if b.score >= 0.5
+            and any(
                 _covers(b, x, y, s) and max(b.x1 - b.x0, b.y1 - b.y0) <= 2 * s
                 for x, y, s in video.faces[i]
             )
-        ]  # fmt: skip
+        ]
         assert leaks == [], f"confident detections on blurred faces: {leaks[:5]}"
         return
     found = [i for i, frame in enumerate(iter_frames(video.dst)) if again.detect(frame)]
@@ -229,9 +257,11 @@ def test_face_free_frames_beyond_the_hold_margin_are_not_blurred(media, request)
     before, after = list(iter_frames(video.src)), list(iter_frames(video.dst))
     for i in clean:
         # A blurred region loses its detail; re-encoding (crf 18) only shaves a little off.
-        worst = min(_detail(after[i][y:y + 32, x:x + 32]) / _detail(before[i][y:y + 32, x:x + 32])
-                    for y in range(0, before[i].shape[0] - 31, 32)
-                    for x in range(0, before[i].shape[1] - 31, 32))
+        worst = min(
+            _detail(after[i][y : y + 32, x : x + 32]) / _detail(before[i][y : y + 32, x : x + 32])
+            for y in range(0, before[i].shape[0] - 31, 32)
+            for x in range(0, before[i].shape[1] - 31, 32)
+        )
         assert worst > 0.6, f"frame {i}: a 32x32 block kept only {worst:.2f} of its detail"
 
 
@@ -245,32 +275,75 @@ def test_a_video_without_faces_reports_zero_detections_and_passes(tmp_path):
     report = blur_video(cut, tmp_path / "blurred.mp4", default_blur_detector())
     assert report.frames == 40
     assert report.detections == report.frames_with_detections == report.frames_blurred == 0
-    privacy = verify_blurred(tmp_path / "blurred.mp4", default_verifier(), VERIFY_THRESHOLD,
-                             blur_report=report)
+    privacy = verify_blurred(
+        tmp_path / "blurred.mp4", default_verifier(), VERIFY_THRESHOLD, blur_report=report
+    )
     assert privacy.passed, privacy.problems
     assert privacy.detections_during_blur == 0 and privacy.redetections == 0
 
 
 def _stream(path: Path) -> dict:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_streams", "-of", "json",
-         str(path)], capture_output=True, text=True, check=True).stdout
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_streams",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out)["streams"][0]
 
 
 def _encode_numbered(path: Path, frames: list[np.ndarray], codec: list[str]) -> Path:
     height, width = frames[0].shape[:2]
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-         "-s", f"{width}x{height}", "-r", "25", "-i", "pipe:0", *codec, str(path)],
-        input=b"".join(np.ascontiguousarray(f).tobytes() for f in frames), check=True)
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            "25",
+            "-i",
+            "pipe:0",
+            *codec,
+            str(path),
+        ],
+        input=b"".join(np.ascontiguousarray(f).tobytes() for f in frames),
+        check=True,
+    )
     return path
 
 
 DISPLAY = (240, 320)  # width, height as shown (a portrait phone video)
 H264_10 = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-pix_fmt", "yuv420p10le"]
-HEVC_10 = ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:bframes=3",
-           "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1"]
+HEVC_10 = [
+    "-c:v",
+    "libx265",
+    "-preset",
+    "ultrafast",
+    "-x265-params",
+    "log-level=error:bframes=3",
+    "-pix_fmt",
+    "yuv420p10le",
+    "-tag:v",
+    "hvc1",
+]
 H264_8 = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-pix_fmt", "yuv420p"]
 
 SOURCES = [
@@ -285,7 +358,8 @@ SOURCES = [
 
 @pytest.mark.parametrize(("codec", "rotation", "pix_fmt"), SOURCES)
 def test_10bit_and_rotated_sources_are_cut_blurred_and_verified_as_displayed(
-        tmp_path, codec, rotation, pix_fmt):
+    tmp_path, codec, rotation, pix_fmt
+):
     """Numbered frames drawn as they must be *shown*; the stored pixels are turned against
     the rotation tag (``rotate=R`` means: turn R degrees clockwise to display)."""
     width, height = DISPLAY
@@ -294,8 +368,23 @@ def test_10bit_and_rotated_sources_are_cut_blurred_and_verified_as_displayed(
     src = _encode_numbered(tmp_path / "stored.mp4", stored, codec)
     if rotation:
         tagged = tmp_path / "rotated.mp4"
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src), "-c", "copy",
-                        "-metadata:s:v", f"rotate={rotation}", str(tagged)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(src),
+                "-c",
+                "copy",
+                "-metadata:s:v",
+                f"rotate={rotation}",
+                str(tagged),
+            ],
+            check=True,
+        )
         src = tagged
     assert _stream(src)["pix_fmt"] == pix_fmt
     assert decode_all_frame_numbers(src, DISPLAY) == list(range(30))  # the test's premise

@@ -114,8 +114,7 @@ def test_padded_box_grows_around_its_centre_and_stays_in_the_frame():
 def test_blur_changes_only_the_ellipse_inside_the_padded_box(method):
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
-    out = blur_boxes(frame, [Box(100, 60, 200, 180, 1)], BlurSettings(method=method,
-                                                                       pad_scale=1.2))
+    out = blur_boxes(frame, [Box(100, 60, 200, 180, 1)], BlurSettings(method=method, pad_scale=1.2))
     changed = np.any(out != frame, axis=2)
     ys, xs = np.nonzero(changed)
     assert ys.min() >= 48 and ys.max() < 192 and xs.min() >= 90 and xs.max() < 210
@@ -144,8 +143,13 @@ def test_blur_video_keeps_every_frame_in_order_and_blurs_only_held_frames(tmp_pa
     src = make_numbered_video(tmp_path / "numbered.mp4", 40, size=(320, 240), audio=True)
     dst = tmp_path / "blurred.mp4"
     seen: list[float] = []
-    report = blur_video(src, dst, _FixedDetector({10, 30}), settings=BlurSettings(hold_frames=3),
-                        on_progress=seen.append)
+    report = blur_video(
+        src,
+        dst,
+        _FixedDetector({10, 30}),
+        settings=BlurSettings(hold_frames=3),
+        on_progress=seen.append,
+    )
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 10
     assert decode_all_frame_numbers(dst, (320, 240)) == list(range(40))
     assert report.frames == count_frames(dst) == 40
@@ -199,9 +203,28 @@ def test_blurring_model_itself_finds_no_face_after_blurring(blurred_real_clip, b
 
 def _unblurred_with_audio(folder: Path) -> Path:
     out = folder / "raw.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i",
-                    str(clip_path("single_face.mp4")), "-frames:v", "12", "-c:v", "libx264",
-                    "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(out)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(clip_path("single_face.mp4")),
+            "-frames:v",
+            "12",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -215,7 +238,8 @@ def test_verification_fails_on_an_unblurred_clip_with_audio(tmp_path, verifier):
 
 
 def test_verification_rejects_the_blurring_model_as_its_own_verifier(
-        blurred_real_clip, blur_detector):
+    blurred_real_clip, blur_detector
+):
     path, report = blurred_real_clip
     privacy = verify_blurred(path, blur_detector, BLUR_THRESHOLD, blur_report=report)
     assert not privacy.passed

@@ -32,17 +32,22 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "offset_bframes": lambda d: mf.make_numbered_video(d / "offset.mp4", 40, start_time=1.5),
     "offset_mkv": lambda d: mf.make_numbered_video(d / "offset.mkv", 40, start_time=1.5),
     "mpegts": lambda d: mf.make_numbered_video(d / "clip.ts", 40),
-    "odd_size": lambda d: mf.make_numbered_video(d / "odd.mkv", 20, size=(321, 241),
-                                                 pix_fmt="yuv444p"),
+    "odd_size": lambda d: mf.make_numbered_video(
+        d / "odd.mkv", 20, size=(321, 241), pix_fmt="yuv444p"
+    ),
     "vfr": lambda d: mf.make_vfr_video(d / "vfr.mp4"),
     "truncated_moov_at_end": lambda d: mf.make_truncated(
-        mf.make_numbered_video(d / "whole.mp4", 50), d / "cut.mp4", 0.5),
+        mf.make_numbered_video(d / "whole.mp4", 50), d / "cut.mp4", 0.5
+    ),
     "truncated_faststart": lambda d: mf.make_truncated(
-        mf.make_numbered_video(d / "whole-fs.mp4", 50, faststart=True), d / "cut-fs.mp4", 0.5),
+        mf.make_numbered_video(d / "whole-fs.mp4", 50, faststart=True), d / "cut-fs.mp4", 0.5
+    ),
     "truncated_mkv": lambda d: mf.make_truncated(
-        mf.make_numbered_video(d / "whole.mkv", 50), d / "cut.mkv", 0.5),
+        mf.make_numbered_video(d / "whole.mkv", 50), d / "cut.mkv", 0.5
+    ),
     "truncated_ts_bframes": lambda d: mf.make_truncated(
-        mf.make_numbered_video(d / "whole.ts", 50), d / "cut.ts", 0.5),
+        mf.make_numbered_video(d / "whole.ts", 50), d / "cut.ts", 0.5
+    ),
     "text": lambda d: mf.make_not_a_video(d / "notes.txt"),
     "text_renamed_mp4": lambda d: mf.make_not_a_video(d / "notes.mp4"),
     "noise_renamed_mp4": lambda d: _write(d / "noise.mp4", bytes(range(256)) * 64),
@@ -103,8 +108,9 @@ GOOD = [
 ]
 
 
-@pytest.mark.parametrize(("name", "fps", "frames", "size", "audio", "start"), GOOD,
-                         ids=[g[0] for g in GOOD])
+@pytest.mark.parametrize(
+    ("name", "fps", "frames", "size", "audio", "start"), GOOD, ids=[g[0] for g in GOOD]
+)
 def test_probe_reports_exact_stream_values(media, name, fps, frames, size, audio, start):
     info = probe_video(media(name))
     assert info.fps_fraction == fps
@@ -179,7 +185,8 @@ def test_proxy_keeps_every_frame_in_order(proxies, name):
     for index in (0, last // 2, last):  # via the public read_frame
         assert mf.decode_frame_number(read_frame(proxy, index)) == index
     assert mf.decode_all_frame_numbers(proxy, (out.width, out.height)) == list(
-        range(info.num_frames))
+        range(info.num_frames)
+    )
 
 
 @pytest.mark.parametrize("name", PROXY_SOURCES)
@@ -260,13 +267,23 @@ def test_proxy_is_verified_against_the_source_frame_count(media, tmp_path):
 
 def test_proxy_command_is_the_plain_ffmpeg_argv(media, tmp_path):
     info = probe_video(media("ntsc"))
-    argv = proxy_command(media("ntsc"), tmp_path / "out.tmp", info, preset="veryfast", crf=23,
-                         gop=12)
+    argv = proxy_command(
+        media("ntsc"), tmp_path / "out.tmp", info, preset="veryfast", crf=23, gop=12
+    )
     assert argv[0] == "ffmpeg"
     assert str(tmp_path / "out.tmp") in argv and "-y" in argv  # caller's temp path, overwritten
     joined = " ".join(argv)
-    for option in ("-fps_mode passthrough", "-r 30000/1001", "-g 12", "-crf 23", "-an",
-                   "-pix_fmt yuv420p", "-movflags +faststart", "-f mp4", "-bf 0"):
+    for option in (
+        "-fps_mode passthrough",
+        "-r 30000/1001",
+        "-g 12",
+        "-crf 23",
+        "-an",
+        "-pix_fmt yuv420p",
+        "-movflags +faststart",
+        "-f mp4",
+        "-bf 0",
+    ):
         assert option in joined
     assert "-progress" not in argv
 

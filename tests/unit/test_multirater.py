@@ -21,10 +21,21 @@ from annotator.agreement.multirater import (
 # statsmodels' own documentation example shape: subjects × categories counts, 4 raters each.
 KNOWN_TABLES = [
     np.array([[4, 0, 0], [2, 2, 0], [0, 3, 1], [1, 1, 2], [0, 0, 4], [3, 1, 0]]),
-    np.array([[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
-              [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
-              [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]),  # Fleiss (1971), 14 raters: κ = 0.210
-]  # fmt: skip
+    np.array(
+        [
+            [0, 0, 0, 0, 14],
+            [0, 2, 6, 4, 2],
+            [0, 0, 3, 5, 6],
+            [0, 3, 9, 2, 0],
+            [2, 2, 8, 1, 1],
+            [7, 7, 0, 0, 0],
+            [3, 2, 6, 3, 0],
+            [2, 5, 3, 2, 2],
+            [6, 5, 2, 1, 0],
+            [0, 2, 2, 3, 7],
+        ]
+    ),  # Fleiss (1971), 14 raters: κ = 0.210
+]
 
 
 @pytest.mark.parametrize("table", KNOWN_TABLES)

@@ -41,7 +41,11 @@ def test_every_frame_gets_a_pose_row_in_the_stored_layout(checkpoint, tmp_path):
     predictor = load_predictor(settings)
     progress = []
     result = extract_poses(
-        iter_frames(clip), predictor, num_frames=5, width=160, height=96,
+        iter_frames(clip),
+        predictor,
+        num_frames=5,
+        width=160,
+        height=96,
         on_progress=progress.append,
     )
     assert result.keypoints.shape == (5, 17, 3) and result.keypoints.dtype == np.float32

@@ -16,9 +16,10 @@ def test_class_chart_draws_each_bar_in_its_groups_colour():
     taxonomy = IMIGUE.to_json()
     cats = sorted(IMIGUE.categories, key=lambda c: c.label_index)
     counts = {c.code: 1 + c.label_index % 7 for c in cats}  # every group has bars
-    clips = [{"clip_id": f"0001_{i}", "category_code": code}
-             for i, (code, n) in enumerate((code, n) for code, n in counts.items()
-                                           for _ in range(n))]  # fmt: skip
+    clips = [
+        {"clip_id": f"0001_{i}", "category_code": code}
+        for i, (code, n) in enumerate((code, n) for code, n in counts.items() for _ in range(n))
+    ]
     img = Image.open(io.BytesIO(chart.class_distribution_png(taxonomy, clips))).convert("RGB")
     groups = list(taxonomy["groups"])
     baseline = chart._HEIGHT - chart._MARGIN_BOTTOM

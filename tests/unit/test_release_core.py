@@ -67,15 +67,25 @@ def table() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def clips(table) -> list[dict]:
-    return [{"clip_id": f"{int(r['video_id']):04d}_{int(r['label_id']) - 1}",
-             "video_id": int(r["video_id"]), "subject_id": r["subject_id"],
-             "category_code": int(r["class"])} for r in table]  # fmt: skip
+    return [
+        {
+            "clip_id": f"{int(r['video_id']):04d}_{int(r['label_id']) - 1}",
+            "video_id": int(r["video_id"]),
+            "subject_id": r["subject_id"],
+            "category_code": int(r["class"]),
+        }
+        for r in table
+    ]
 
 
 @pytest.fixture(scope="module")
 def videos(table) -> list[dict]:
-    return list({r["video_id"]: {"video_id": int(r["video_id"]), "emotion": r["win_or_lose"]}
-                 for r in table}.values())  # fmt: skip
+    return list(
+        {
+            r["video_id"]: {"video_id": int(r["video_id"]), "emotion": r["win_or_lose"]}
+            for r in table
+        }.values()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +106,12 @@ def test_parse_protocol(protocol):
 
 @needs_real
 def test_official_cross_subject_split(table, clips, protocol):
-    split = cross_subject_from_lists(clips, protocol.train_subjects, protocol.test_subjects,
-                                     categories=[c.code for c in IMIGUE.categories])
+    split = cross_subject_from_lists(
+        clips,
+        protocol.train_subjects,
+        protocol.test_subjects,
+        categories=[c.code for c in IMIGUE.categories],
+    )
     train_s = {str(s) for s in protocol.train_subjects}
     test_s = {str(s) for s in protocol.test_subjects}
     # Independently: filter the table's rows by subject.
@@ -116,8 +130,7 @@ def test_official_cross_subject_split(table, clips, protocol):
         assert p.train == sum(r["subject_id"] in train_s for r in rows)
         assert p.test == sum(r["subject_id"] in test_s for r in rows)
     assert split.absent_from_train == ()
-    assert split.absent_from_test == tuple(p.category_code for p in split.per_class
-                                           if p.test == 0)  # fmt: skip
+    assert split.absent_from_test == tuple(p.category_code for p in split.per_class if p.test == 0)
     assert "19" in split.absent_from_test  # class 19 has 2 clips, both of training subjects
     js = split.to_json()
     assert js["test"]["subject_ids"][:3] == [1, 3, 7] and js["absent_from_test"] == [19]
@@ -126,8 +139,10 @@ def test_official_cross_subject_split(table, clips, protocol):
 @needs_real
 def test_official_emotion_split(videos, protocol):
     split = emotion_from_lists(videos, protocol.train_videos, protocol.test_videos)
-    assert split.counts == {"train": {"positive": 51, "negative": 51},
-                            "test": {"positive": 50, "negative": 50}}  # fmt: skip
+    assert split.counts == {
+        "train": {"positive": 51, "negative": 51},
+        "test": {"positive": 50, "negative": 50},
+    }
     assert split.balanced and split.unknown_video_ids == ()
     assert not set(split.train_video_ids) & set(split.test_video_ids)
 
@@ -145,13 +160,20 @@ def test_generated_cross_subject_is_disjoint_deterministic_stratified(clips):
     for p in a.per_class:
         if p.total >= 100:
             assert abs(p.test_fraction - 0.3) < 0.08, p
-    assert a.config == {"method": "generated", "algorithm": "greedy+local-search/1",
-                        "test_fraction": 0.3, "seed": 7}  # fmt: skip
+    assert a.config == {
+        "method": "generated",
+        "algorithm": "greedy+local-search/1",
+        "test_fraction": 0.3,
+        "seed": 7,
+    }
 
 
 def test_generated_cross_subject_small_and_seeded():
-    rows = [{"clip_id": f"{v:04d}_{k}", "subject_id": f"S{v % 10}", "category_code": k % 3}
-            for v in range(40) for k in range(5)]  # fmt: skip
+    rows = [
+        {"clip_id": f"{v:04d}_{k}", "subject_id": f"S{v % 10}", "category_code": k % 3}
+        for v in range(40)
+        for k in range(5)
+    ]
     splits = {seed: generate_cross_subject(rows, 0.3, seed) for seed in range(6)}
     for s in splits.values():
         assert s.train_subject_ids and s.test_subject_ids
@@ -199,39 +221,84 @@ SKELETON = {"imigue22": {"joints": ["Nose", "Neck"], "edges": [[1, 0]]}}
 
 
 def _spec(clip_rows, labels_only: bool, **kw) -> ReleaseSpec:
-    subjects = [{"subject_id": "1", "gender": "F", "nationality": "FR", "name": "secret"},
-                {"subject_id": "2", "gender": "M", "nationality": "US"}]  # fmt: skip
-    videos = [{"video_id": 1, "subject_id": "1", "fps": 25.0, "num_frames": 500, "width": 64,
-               "height": 48, "emotion": "positive", "original_name": "Jane Doe.mp4"},
-              {"video_id": 2, "subject_id": "2", "fps": 25.0, "num_frames": 500, "width": 64,
-               "height": 48, "emotion": "negative"}]  # fmt: skip
+    subjects = [
+        {"subject_id": "1", "gender": "F", "nationality": "FR", "name": "secret"},
+        {"subject_id": "2", "gender": "M", "nationality": "US"},
+    ]
+    videos = [
+        {
+            "video_id": 1,
+            "subject_id": "1",
+            "fps": 25.0,
+            "num_frames": 500,
+            "width": 64,
+            "height": 48,
+            "emotion": "positive",
+            "original_name": "Jane Doe.mp4",
+        },
+        {
+            "video_id": 2,
+            "subject_id": "2",
+            "fps": 25.0,
+            "num_frames": 500,
+            "width": 64,
+            "height": 48,
+            "emotion": "negative",
+        },
+    ]
     cs = cross_subject_from_lists(clip_rows, ["1"], ["2"])
     emo = emotion_from_lists(videos, [], [1, 2])
     return ReleaseSpec(
-        name="demo", version="1.0", taxonomy=IMIGUE.to_json(), subjects=subjects,
-        videos=videos, clips=clip_rows, cross_subject=cs, emotion=emo, theta=0.5,
-        reliability={"labelers": ["a", "b"], "r_matrix": [[None, 0.75], [0.75, None]],
-                     "r_avg": 0.75},
+        name="demo",
+        version="1.0",
+        taxonomy=IMIGUE.to_json(),
+        subjects=subjects,
+        videos=videos,
+        clips=clip_rows,
+        cross_subject=cs,
+        emotion=emo,
+        theta=0.5,
+        reliability={
+            "labelers": ["a", "b"],
+            "r_matrix": [[None, 0.75], [0.75, None]],
+            "r_avg": 0.75,
+        },
         processing={"detector": "yunet", "blur": "gaussian", "pose_checkpoint": "wb133"},
         privacy={"clips_verified": len(clip_rows), "audio_streams": 0},
-        software={"mgstudio": "0.1.0"}, config={"seed": 0}, licence="CC BY-NC 4.0",
-        labels_only=labels_only, skeleton=SKELETON, **kw,
-    )  # fmt: skip
+        software={"mgstudio": "0.1.0"},
+        config={"seed": 0},
+        licence="CC BY-NC 4.0",
+        labels_only=labels_only,
+        skeleton=SKELETON,
+        **kw,
+    )
 
 
 def _clip_rows() -> list[dict]:
     raw = [(1, 0, 9, 1), (1, 20, 29, 99), (1, 5, 14, 3), (2, 0, 11, 7), (2, 30, 39, 1)]
-    rows = [{"video_id": v, "subject_id": str(v), "category_code": c,
-             "label": IMIGUE.by_code(c).label_index, "start_frame": s, "end_frame": e,
-             "origin": "matched"} for v, s, e, c in raw]  # fmt: skip
+    rows = [
+        {
+            "video_id": v,
+            "subject_id": str(v),
+            "category_code": c,
+            "label": IMIGUE.by_code(c).label_index,
+            "start_frame": s,
+            "end_frame": e,
+            "origin": "matched",
+        }
+        for v, s, e, c in raw
+    ]
     for row, cid in zip(rows, assign_clip_ids(rows), strict=True):
         row["clip_id"] = cid
     return rows
 
 
 def _tree_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _poses(tmp: Path, rows) -> dict[str, Path]:
@@ -251,10 +318,14 @@ def _poses(tmp: Path, rows) -> dict[str, Path]:
 def media(tmp_path) -> tuple[list[dict], dict[str, Path], dict[str, Path]]:
     rows = _clip_rows()
     (tmp_path / "src").mkdir()
-    clips = {r["clip_id"]: make_numbered_video(tmp_path / "src" / f"in_{r['clip_id']}.mp4",
-                                               r["end_frame"] - r["start_frame"] + 1,
-                                               size=(64, 48))
-             for r in rows}  # fmt: skip
+    clips = {
+        r["clip_id"]: make_numbered_video(
+            tmp_path / "src" / f"in_{r['clip_id']}.mp4",
+            r["end_frame"] - r["start_frame"] + 1,
+            size=(64, 48),
+        )
+        for r in rows
+    }
     return rows, clips, _poses(tmp_path, rows)
 
 
@@ -289,8 +360,9 @@ def test_release_with_clips_deterministic_resumable_and_tamper_checks(tmp_path, 
     b = write_release(spec, tmp_path / "b", clip_files=clips, pose_files=poses)
     assert a.tar_sha256 == b.tar_sha256
     assert _tree_bytes(a.folder) == _tree_bytes(b.folder)
-    assert sorted(p.name for p in (a.folder / "clips").iterdir()) == \
-        [f"{r['clip_id']}.mp4" for r in sorted(rows, key=lambda r: r["clip_id"])]
+    assert sorted(p.name for p in (a.folder / "clips").iterdir()) == [
+        f"{r['clip_id']}.mp4" for r in sorted(rows, key=lambda r: r["clip_id"])
+    ]
     assert validate_release(a.folder) == []
 
     # Resume: an interrupted run left a partial folder with one good and one broken copy.
@@ -317,8 +389,9 @@ def test_release_with_clips_deterministic_resumable_and_tamper_checks(tmp_path, 
 def test_validator_finds_audio_names_schema_and_split_problems(tmp_path, media):
     rows, clips, poses = media
     clips = dict(clips)
-    clips["0001_1"] = make_numbered_video(tmp_path / "src" / "loud.mp4", 10, size=(64, 48),
-                                          audio=True)
+    clips["0001_1"] = make_numbered_video(
+        tmp_path / "src" / "loud.mp4", 10, size=(64, 48), audio=True
+    )
     a = write_release(_spec(rows, labels_only=False), tmp_path / "a", clip_files=clips)
     problems = validate_release(a.folder)
     assert [p.file for p in problems] == ["clips/0001_1.mp4"]
@@ -333,9 +406,11 @@ def test_validator_finds_audio_names_schema_and_split_problems(tmp_path, media):
     clips_csv[1] = clips_csv[1].replace(",0,9,10,", ",9,0,10,")
     (folder / "clips.csv").write_text("\n".join(clips_csv) + "\n")
     (folder / "splits" / "cross_subject.json").write_text(
-        '{"train": {"subject_ids": ["1", "2"]}, "test": {"subject_ids": ["2"]}}')
+        '{"train": {"subject_ids": ["1", "2"]}, "test": {"subject_ids": ["2"]}}'
+    )
     (folder / "splits" / "emotion.json").write_text(
-        '{"train": {"video_ids": [1]}, "test": {"video_ids": [1, 2]}}')
+        '{"train": {"video_ids": [1]}, "test": {"video_ids": [1, 2]}}'
+    )
     (folder / "clips" / "Jane Doe.mp4").write_bytes(b"x")
     problems = validate_release(folder, check_audio=False)
     msgs = {(p.file, p.message.split(":")[0]) for p in problems}
@@ -378,8 +453,10 @@ def test_baselines_reader_reads_a_written_release(tmp_path, media):
     by_id = {r["clip_id"]: r for r in rows}
     for c in rel.clips:
         assert (c.label, c.start_frame, c.end_frame) == (
-            by_id[c.clip_id]["label"], by_id[c.clip_id]["start_frame"],
-            by_id[c.clip_id]["end_frame"])  # fmt: skip
+            by_id[c.clip_id]["label"],
+            by_id[c.clip_id]["start_frame"],
+            by_id[c.clip_id]["end_frame"],
+        )
         assert c.num_frames == c.end_frame - c.start_frame + 1
     assert [c.clip_id for c in rel.split_clips("train")] == ["0001_0", "0001_1", "0001_2"]
     assert [c.clip_id for c in rel.split_clips("test")] == ["0002_0", "0002_1"]
@@ -415,8 +492,8 @@ def test_a_missing_source_fails_the_export_and_leaves_no_archive(tmp_path, media
     rows, clips, poses = media
     clips["0001_1"].unlink()
     with pytest.raises(OSError, match="in_0001_1.mp4"):
-        write_release(_spec(rows, labels_only=False), tmp_path / "out", clip_files=clips,
-                      pose_files=poses)  # fmt: skip
+        write_release(
+            _spec(rows, labels_only=False), tmp_path / "out", clip_files=clips, pose_files=poses
+        )
     assert not list((tmp_path / "out").glob("*.tar*"))
     assert not (tmp_path / "out" / "demo-1.0").exists()
-

@@ -62,8 +62,17 @@ def _members(tar_path: Path) -> list[tuple[str, str, int, bytes]]:
 
 
 def test_order_puts_the_bulk_first_each_folder_after_its_files():
-    bulk, rest = order_entries(["poses/b.npz", "clips/b.mp4", "README.md", "clips/a.mp4",
-                                "stats/x.png", "manifest.json", "clips.csv"])  # fmt: skip
+    bulk, rest = order_entries(
+        [
+            "poses/b.npz",
+            "clips/b.mp4",
+            "README.md",
+            "clips/a.mp4",
+            "stats/x.png",
+            "manifest.json",
+            "clips.csv",
+        ]
+    )
     assert bulk == ["clips/a.mp4", "clips/b.mp4", "clips", "poses/b.npz", "poses"]
     assert rest == ["", "README.md", "clips.csv", "manifest.json", "stats", "stats/x.png"]
     assert order_entries(["README.md"]) == ([], ["", "README.md"])
@@ -77,13 +86,18 @@ def test_archive_holds_the_folder_exactly_with_fixed_metadata(tmp_path, writer):
     assert (tmp_path / "a.tar.sha256").read_text() == f"{digest}  a.tar\n"
     members = _members(tmp_path / "a.tar")
     names = [name for name, *_ in members]
-    assert names[:5] == ["demo-1.0/clips/0001_0.mp4", "demo-1.0/clips/0001_1.mp4",
-                         "demo-1.0/clips", "demo-1.0/poses/0001_0.npz",
-                         "demo-1.0/poses/0001_1.npz"]  # fmt: skip
+    assert names[:5] == [
+        "demo-1.0/clips/0001_0.mp4",
+        "demo-1.0/clips/0001_1.mp4",
+        "demo-1.0/clips",
+        "demo-1.0/poses/0001_0.npz",
+        "demo-1.0/poses/0001_1.npz",
+    ]
     assert names[5:7] == ["demo-1.0/poses", "demo-1.0"]
-    files = {n[len("demo-1.0/"):]: (mode, data) for n, kind, mode, data in members if kind == "f"}
-    on_disk = {p.relative_to(folder).as_posix(): p.read_bytes()
-               for p in folder.rglob("*") if p.is_file()}  # fmt: skip
+    files = {n[len("demo-1.0/") :]: (mode, data) for n, kind, mode, data in members if kind == "f"}
+    on_disk = {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
     assert {k: v[1] for k, v in files.items()} == on_disk
     assert {mode for mode, _ in files.values()} == {0o644}
     assert {mode for _, kind, mode, _ in members if kind == "d"} == {0o755}
@@ -109,8 +123,13 @@ def test_entries_added_as_their_files_appear_give_the_same_archive(tmp_path, wri
     for p in [*folder.glob("poses/*"), *folder.glob("*.*")]:
         p.rename(hidden / p.name)
     files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-    bulk, rest = order_entries([*files, *(f"poses/{p.name}" for p in hidden.glob("*.npz")),
-                                *(p.name for p in hidden.iterdir() if p.suffix != ".npz")])
+    bulk, rest = order_entries(
+        [
+            *files,
+            *(f"poses/{p.name}" for p in hidden.glob("*.npz")),
+            *(p.name for p in hidden.iterdir() if p.suffix != ".npz"),
+        ]
+    )
     tar = ReleaseTar(tmp_path / "out.tar", folder, 1_600_000_000)
     tar.add(bulk[:3])  # clips: present
     for p in hidden.glob("*.npz"):

@@ -52,8 +52,13 @@ def test_groups_are_the_papers_five_plus_illustrative() -> None:
     assert IMIGUE.groups == (*FIVE_GROUPS, "Illustrative")
     sizes = {g: len(IMIGUE.in_group(g)) for g in IMIGUE.groups}
     assert sizes == {
-        "Body": 3, "Head": 4, "Hand": 7, "Body-Hand": 8, "Head-Hand": 9, "Illustrative": 1,
-    }  # fmt: skip
+        "Body": 3,
+        "Head": 4,
+        "Hand": 7,
+        "Body-Hand": 8,
+        "Head-Hand": 9,
+        "Illustrative": 1,
+    }
     assert [c.code for c in IMIGUE.in_group("Illustrative")] == [99]
     assert {c.group for c in IMIGUE.categories} == set(IMIGUE.groups)
 
@@ -111,8 +116,26 @@ def test_hotkeys_unique_single_and_not_reserved() -> None:
 
 
 def test_reserved_keys_cover_the_workspace_bindings() -> None:
-    for key in ["[", "]", " ", ",", ".", "<", ">", "?", "z", "y", "j", "k", "l", "Delete",
-                "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"]:  # fmt: skip
+    for key in [
+        "[",
+        "]",
+        " ",
+        ",",
+        ".",
+        "<",
+        ">",
+        "?",
+        "z",
+        "y",
+        "j",
+        "k",
+        "l",
+        "Delete",
+        "ArrowLeft",
+        "ArrowRight",
+        "ArrowUp",
+        "ArrowDown",
+    ]:
         assert key in RESERVED_KEYS
 
 

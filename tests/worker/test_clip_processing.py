@@ -33,8 +33,14 @@ def _clips(media_root, tmp_path, bounds):
     video = VideoFactory(source_file="sources/src.mp4", num_frames=60)
     category = video.project.categories.get(code=4)
     return [
-        Clip.objects.create(project=video.project, video=video, start_frame=s, end_frame=e,
-                            category=category, origin="matched")
+        Clip.objects.create(
+            project=video.project,
+            video=video,
+            start_frame=s,
+            end_frame=e,
+            category=category,
+            origin="matched",
+        )
         for s, e in bounds
     ]
 
@@ -75,8 +81,10 @@ def test_agreed_clips_are_cut_blurred_verified_and_posed(
         assert clip.pose_layout == "coco17"
         # Recorded as written, so a release's manifest need not read the files again.
         assert clip.clip_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-        assert clip.pose_sha256 == hashlib.sha256((media_root / clip.pose_file).read_bytes()
-                                                  ).hexdigest()  # fmt: skip
+        assert (
+            clip.pose_sha256
+            == hashlib.sha256((media_root / clip.pose_file).read_bytes()).hexdigest()
+        )
     assert not (media_root / "work" / "clips").exists() or not any(
         (media_root / "work" / "clips").rglob("*.mp4")
     ), "no unblurred cut is left behind"

@@ -23,21 +23,26 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, metavar="DIR")
         parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
         parser.add_argument(
-            "--train-subjects", metavar="IDS",
+            "--train-subjects",
+            metavar="IDS",
             help="pyskl: comma-separated subject ids of xsub_train (default: every clip)",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--val-subjects", metavar="IDS",
+            "--val-subjects",
+            metavar="IDS",
             help="pyskl: subject ids of xsub_val (default: every subject not in training)",
-        )  # fmt: skip
+        )
 
     def handle(self, project, out, fmt, train_subjects=None, val_subjects=None, **_):
         target = get_project(project)
         try:
             report = export_labels(
-                target, Path(out), fmt,
-                train_subjects=_ids(train_subjects), val_subjects=_ids(val_subjects),
-            )  # fmt: skip
+                target,
+                Path(out),
+                fmt,
+                train_subjects=_ids(train_subjects),
+                val_subjects=_ids(val_subjects),
+            )
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(

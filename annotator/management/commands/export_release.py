@@ -30,8 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="folder to write into")
         parser.add_argument("--name", help="release name (default: the project's name)")
         parser.add_argument("--version", dest="release_version", default="1.0")
-        parser.add_argument("--protocol", help="iMiGUE-style evaluation protocol text: both "
-                            "splits from its subject and video lists")  # fmt: skip
+        parser.add_argument(
+            "--protocol",
+            help="iMiGUE-style evaluation protocol text: both "
+            "splits from its subject and video lists",
+        )
         parser.add_argument("--train-subjects", help="comma/space separated subject ids")
         parser.add_argument("--test-subjects")
         parser.add_argument("--train-videos", help="comma/space separated video ids")
@@ -40,8 +43,18 @@ class Command(BaseCommand):
         parser.add_argument("--test-fraction", type=float, default=0.25)
         parser.add_argument("--licence", default="")
 
-    def handle(self, project, out, name=None, release_version="1.0", protocol=None, seed=0,
-               test_fraction=0.25, licence="", **opts):
+    def handle(
+        self,
+        project,
+        out,
+        name=None,
+        release_version="1.0",
+        protocol=None,
+        seed=0,
+        test_fraction=0.25,
+        licence="",
+        **opts,
+    ):
         target = get_project(project)
         name = name or target.name
         text = None
@@ -51,13 +64,15 @@ class Command(BaseCommand):
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"cannot read {protocol}: {exc}") from exc
         splits = SplitOptions(
-            protocol_text=text, train_subjects=_ids(opts.get("train_subjects")),
+            protocol_text=text,
+            train_subjects=_ids(opts.get("train_subjects")),
             test_subjects=_ids(opts.get("test_subjects")),
             train_videos=_ids(opts.get("train_videos")),
-            test_videos=_ids(opts.get("test_videos")), seed=seed, test_fraction=test_fraction,
-        )  # fmt: skip
-        release = Release.objects.filter(project=target, name=name,
-                                         version=release_version).first()  # fmt: skip
+            test_videos=_ids(opts.get("test_videos")),
+            seed=seed,
+            test_fraction=test_fraction,
+        )
+        release = Release.objects.filter(project=target, name=name, version=release_version).first()
         if release is None:
             release = Release(project=target, name=name, version=release_version)
         release.config = {"splits": splits.to_json(), "licence": licence}
@@ -66,19 +81,24 @@ class Command(BaseCommand):
         try:
             result = write_release_row(release, out_dir=out)
         except ReleaseError as exc:
-            Release.objects.filter(pk=release.pk).update(status=Release.Status.FAILED,
-                                                         error=str(exc))  # fmt: skip
+            Release.objects.filter(pk=release.pk).update(
+                status=Release.Status.FAILED, error=str(exc)
+            )
             raise CommandError(str(exc)) from exc
         w = result.written
         kind = " (labels only)" if result.spec.labels_only else ""
-        self.stdout.write(f"release {release}{kind}: {release.clip_count} clips, "
-                          f"{release.pose_count} poses, {release.video_count} videos, "
-                          f"{release.subject_count} subjects")  # fmt: skip
+        self.stdout.write(
+            f"release {release}{kind}: {release.clip_count} clips, "
+            f"{release.pose_count} poses, {release.video_count} videos, "
+            f"{release.subject_count} subjects"
+        )
         self.stdout.write(f"folder: {w.folder}")
         self.stdout.write(f"tar: {w.tar}")
         self.stdout.write(f"sha256: {w.tar_sha256}")
         if result.problems:
             for line in result.problems:
                 self.stderr.write(f"  {line}")
-            raise CommandError(f"the written release has {len(result.problems)} problem(s): "
-                               + "; ".join(result.problems[:5]))
+            raise CommandError(
+                f"the written release has {len(result.problems)} problem(s): "
+                + "; ".join(result.problems[:5])
+            )

@@ -18,9 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--project", required=True)
         parser.add_argument(
-            "--video", action="append", dest="videos", metavar="VIDEO_ID",
+            "--video",
+            action="append",
+            dest="videos",
+            metavar="VIDEO_ID",
             help="import only this video's rows (repeatable; default: every row)",
-        )  # fmt: skip
+        )
         parser.add_argument("--fps", default="25", help="the table's frame rate (default 25)")
 
     def handle(self, file, project, videos=None, fps="25", **_):

@@ -28,18 +28,23 @@ class Command(BaseCommand):
         parser.add_argument("csv", help="the label table, e.g. labels_20200831.csv")
         parser.add_argument("--project", required=True)
         parser.add_argument(
-            "--skeletons", metavar="FOLDER",
+            "--skeletons",
+            metavar="FOLDER",
             help="OpenPose output: <video>/ folders of <video>_<frame>_keypoints.json, "
             "<video>.npz files, or such JSON files directly in FOLDER",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--raw-labels", metavar="FOLDER",
+            "--raw-labels",
+            metavar="FOLDER",
             help="per-video raw label files (*.txt; the video id is the name's trailing digits)",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--video", action="append", dest="videos", metavar="VIDEO_ID",
+            "--video",
+            action="append",
+            dest="videos",
+            metavar="VIDEO_ID",
             help="import only this video (repeatable; default: every video)",
-        )  # fmt: skip
+        )
 
     def handle(self, csv, project, skeletons=None, raw_labels=None, videos=None, **_):
         target = get_project(project)
@@ -86,9 +91,12 @@ class Command(BaseCommand):
                 continue
             try:
                 report = import_raw_labels(
-                    project, video_id, path.read_text(encoding="utf-8-sig"),
-                    source=path.name, table=rows,
-                )  # fmt: skip
+                    project,
+                    video_id,
+                    path.read_text(encoding="utf-8-sig"),
+                    source=path.name,
+                    table=rows,
+                )
             except (ClipImportError, InteropError, OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"{path.name}: {exc}") from exc
             created += report.clips_created

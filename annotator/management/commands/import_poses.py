@@ -19,9 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--project", required=True)
         parser.add_argument("--video", required=True, dest="video_id", metavar="VIDEO_ID")
         parser.add_argument(
-            "--fps", default="25",
+            "--fps",
+            default="25",
             help="the skeletons' frame rate (default 25); must match the video's when known",
-        )  # fmt: skip
+        )
         parser.add_argument(
             "--json-video", help="JSON folder: the file-name prefix to read (default: the only one)"
         )

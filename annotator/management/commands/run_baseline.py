@@ -23,10 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("--release", required=True, type=int, help="Release id")
         parser.add_argument("--model", required=True, help=f"recipe: {', '.join(recipes())}")
         parser.add_argument(
-            "--set", action="append", default=[], metavar="KEY=VALUE", dest="sets",
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            dest="sets",
             help="override a recipe entry, e.g. epochs=5 or model_cfg.hidden_size=64 "
             "(values are JSON when they parse)",
-        )  # fmt: skip
+        )
         parser.add_argument("--wait", action="store_true", help="run in this process")
 
     def handle(self, *args, **options):
@@ -55,7 +59,20 @@ class Command(BaseCommand):
         if run.status != BaselineRun.Status.DONE:
             raise CommandError(f"run {run.pk} failed: {run.metrics.get('error') or outcome}")
         m = run.metrics
-        keys = ("top1", "top5", "mean_class_accuracy", "trivial", "paper", "num_train",
-                "num_test", "num_classes")  # fmt: skip
-        self.stdout.write(json.dumps({"run": run.pk, "job": job_id, "artefacts": run.artefacts}
-                                     | {k: m.get(k) for k in keys}, sort_keys=True))
+        keys = (
+            "top1",
+            "top5",
+            "mean_class_accuracy",
+            "trivial",
+            "paper",
+            "num_train",
+            "num_test",
+            "num_classes",
+        )
+        self.stdout.write(
+            json.dumps(
+                {"run": run.pk, "job": job_id, "artefacts": run.artefacts}
+                | {k: m.get(k) for k in keys},
+                sort_keys=True,
+            )
+        )

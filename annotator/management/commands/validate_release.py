@@ -14,8 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the release folder (or its .tar)")
-        parser.add_argument("--no-audio-check", action="store_true",
-                            help="skip ffprobe on the clips")  # fmt: skip
+        parser.add_argument(
+            "--no-audio-check", action="store_true", help="skip ffprobe on the clips"
+        )
 
     def handle(self, path, no_audio_check=False, **_):
         root = Path(path)

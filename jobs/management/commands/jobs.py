@@ -22,7 +22,9 @@ class Command(BaseCommand):
     def handle(self, verb=None, **options):
         if verb in (None, "list"):
             self._list(
-                options.get("state"), options.get("kind"), options.get("scope"),
+                options.get("state"),
+                options.get("kind"),
+                options.get("scope"),
                 options.get("limit", 50),
             )
         elif verb == "retry":

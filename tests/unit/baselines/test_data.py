@@ -52,11 +52,14 @@ def test_normalise_frame_without_neck_uses_clip_mean_neck():
     np.testing.assert_allclose(out[1, 0, :2], out[0, 0, :2])
 
 
-@pytest.mark.parametrize("length,n,expected", [
-    (3, 8, [0, 1, 2, 0, 1, 2, 0, 1]),    # short clips loop, never zero-pad
-    (8, 8, list(range(8))),
-    (100, 4, [12, 37, 62, 87]),          # segment centres span the whole clip
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "length,n,expected",
+    [
+        (3, 8, [0, 1, 2, 0, 1, 2, 0, 1]),  # short clips loop, never zero-pad
+        (8, 8, list(range(8))),
+        (100, 4, [12, 37, 62, 87]),  # segment centres span the whole clip
+    ],
+)
 def test_uniform_sample_indices(length, n, expected):
     assert UniformSample(n).indices(length).tolist() == expected
 
@@ -134,6 +137,8 @@ def test_release_298_slices_real_skeletons_by_label_frames(tmp_path):
 
 
 def test_package_imports_no_django():
-    code = ("import sys, baselines.train, baselines.evaluate, baselines.__main__, "
-            "baselines.video; assert not any(m.startswith('django') for m in sys.modules)")
+    code = (
+        "import sys, baselines.train, baselines.evaluate, baselines.__main__, "
+        "baselines.video; assert not any(m.startswith('django') for m in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

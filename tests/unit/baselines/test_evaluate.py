@@ -35,19 +35,25 @@ def test_confusion_rows_are_true_labels():
     assert cm.tolist() == [[1, 0, 0], [1, 0, 1], [1, 0, 0]]
 
 
-@pytest.mark.parametrize("cm,expected", [
-    ([[1, 0, 0], [1, 0, 1], [0, 1, 0]], 1 / 3),
-    ([[9, 1], [0, 0]], 0.9),               # a class absent from the test set is skipped
-    ([[5, 0], [5, 0]], 0.5),               # majority guessing: 0.5, however skewed the split
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "cm,expected",
+    [
+        ([[1, 0, 0], [1, 0, 1], [0, 1, 0]], 1 / 3),
+        ([[9, 1], [0, 0]], 0.9),  # a class absent from the test set is skipped
+        ([[5, 0], [5, 0]], 0.5),  # majority guessing: 0.5, however skewed the split
+    ],
+)
 def test_mean_class_accuracy_averages_recall(cm, expected):
     assert mean_class_accuracy(np.array(cm)) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("train,test,top1,top5", [
-    ([0, 0, 1], [0, 1, 1, 1], 0.25, 1.0),
-    ([5, 5, 4, 3, 2, 1, 0, 0, 0], [0, 5, 4, 3], 0.25, 0.75),   # top-5 train classes: 0 5 1 2 3
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "train,test,top1,top5",
+    [
+        ([0, 0, 1], [0, 1, 1, 1], 0.25, 1.0),
+        ([5, 5, 4, 3, 2, 1, 0, 0, 0], [0, 5, 4, 3], 0.25, 0.75),  # top-5 train classes: 0 5 1 2 3
+    ],
+)
 def test_trivial_references_use_training_priors(train, test, top1, top5):
     refs = trivial_references(np.array(train), np.array(test), 6)
     assert (refs["majority_top1"], refs["prior_top5"]) == (top1, top5)

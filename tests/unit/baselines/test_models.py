@@ -19,8 +19,7 @@ def tiny_pose_batch(n: int = 8, fixed: int | None = None, seed: int = 0):
     rng = np.random.default_rng(seed)
     items = []
     for i in range(n):
-        pose = normalise(synthetic_pose(i % NUM_CLASSES, int(rng.integers(10, 41)), rng),
-                         1280, 720)
+        pose = normalise(synthetic_pose(i % NUM_CLASSES, int(rng.integers(10, 41)), rng), 1280, 720)
         if fixed:
             pose = UniformSample(fixed)(pose)
         pose[..., :2] *= 10  # coordinates to unit-ish scale so a few steps suffice
@@ -34,7 +33,7 @@ def tiny_rgb_batch(n: int = 4, t: int = 8, size: int = 32):
     x = torch.randn(n, t, 3, size, size, generator=g) * 0.1
     for i in range(n):  # class c brightens channel c % 3 in quadrant c
         q = int(y[i])
-        x[i, :, q % 3, (q // 2) * 16:(q // 2) * 16 + 16, (q % 2) * 16:(q % 2) * 16 + 16] += 2
+        x[i, :, q % 3, (q // 2) * 16 : (q // 2) * 16 + 16, (q % 2) * 16 : (q % 2) * 16 + 16] += 2
     return x, torch.full((n,), t), y
 
 
@@ -49,17 +48,37 @@ def tiny_video_batch(n: int = 8):
 
 # name: (cfg, batch factory, expected output width, steps, lr)
 CASES = {
-    "lstm": (dict(num_classes=4, hidden_size=32, num_layers=1, dropout=0.0),
-             tiny_pose_batch, 4, 150, 1e-2),
-    "blstm": (dict(num_classes=4, hidden_size=32, num_layers=1, dropout=0.0),
-              tiny_pose_batch, 4, 150, 1e-2),
+    "lstm": (
+        dict(num_classes=4, hidden_size=32, num_layers=1, dropout=0.0),
+        tiny_pose_batch,
+        4,
+        150,
+        1e-2,
+    ),
+    "blstm": (
+        dict(num_classes=4, hidden_size=32, num_layers=1, dropout=0.0),
+        tiny_pose_batch,
+        4,
+        150,
+        1e-2,
+    ),
     "svae": (dict(num_classes=4, hidden_size=32, latent_size=16), tiny_pose_batch, 4, 150, 1e-2),
     "usvae": (dict(hidden_size=32, latent_size=16), tiny_pose_batch, 64, None, 1e-2),
-    "stgcn": (dict(num_classes=4, channels=(16, 16, 32), strides=(1, 2, 1)),
-              lambda: tiny_pose_batch(fixed=16), 4, 60, 1e-2),
+    "stgcn": (
+        dict(num_classes=4, channels=(16, 16, 32), strides=(1, 2, 1)),
+        lambda: tiny_pose_batch(fixed=16),
+        4,
+        60,
+        1e-2,
+    ),
     "tsm": (dict(num_classes=4, dropout=0.0), tiny_rgb_batch, 4, 12, 1e-3),
-    "emotion_lstm": (dict(in_features=4, hidden_size=16, dropout=0.0), tiny_video_batch, 2,
-                     150, 1e-2),
+    "emotion_lstm": (
+        dict(in_features=4, hidden_size=16, dropout=0.0),
+        tiny_video_batch,
+        2,
+        150,
+        1e-2,
+    ),
     "video_pooling": (dict(in_features=4), tiny_video_batch, 2, 200, 5e-2),
 }
 
@@ -111,8 +130,11 @@ def test_overfits_tiny_set(name):
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
         model.train()
-        loss = model.losses(x, lengths, y)["loss"] if name == "svae" else F.cross_entropy(
-            model(x, lengths), y)
+        loss = (
+            model.losses(x, lengths, y)["loss"]
+            if name == "svae"
+            else F.cross_entropy(model(x, lengths), y)
+        )
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -17,36 +17,70 @@ from tests.support.release_factory import VIDEO298_NPZ
 
 def test_joint_names_and_order_as_design():
     assert IMIGUE22_JOINTS == (
-        "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
-        "REye", "LEye", "REar", "LEar",
-        "LThumbTip", "LIndexTip", "LMiddleTip", "LRingTip", "LPinkyTip",
-        "RThumbTip", "RIndexTip", "RMiddleTip", "RRingTip", "RPinkyTip",
-    )  # fmt: skip
+        "Nose",
+        "Neck",
+        "RShoulder",
+        "RElbow",
+        "RWrist",
+        "LShoulder",
+        "LElbow",
+        "LWrist",
+        "REye",
+        "LEye",
+        "REar",
+        "LEar",
+        "LThumbTip",
+        "LIndexTip",
+        "LMiddleTip",
+        "LRingTip",
+        "LPinkyTip",
+        "RThumbTip",
+        "RIndexTip",
+        "RMiddleTip",
+        "RRingTip",
+        "RPinkyTip",
+    )
     assert IMIGUE22_CENTER == 1
 
 
 def test_edges_exactly_as_design():
-    expected = [(1, 0), (1, 2), (2, 3), (3, 4), (1, 5), (5, 6), (6, 7), (0, 8), (8, 10),
-                (0, 9), (9, 11)] + [(7, j) for j in range(12, 17)] + [(4, j) for j in
-                                                                      range(17, 22)]
+    expected = (
+        [(1, 0), (1, 2), (2, 3), (3, 4), (1, 5), (5, 6), (6, 7), (0, 8), (8, 10), (0, 9), (9, 11)]
+        + [(7, j) for j in range(12, 17)]
+        + [(4, j) for j in range(17, 22)]
+    )
     assert list(IMIGUE22_EDGES) == expected
     assert len(set(IMIGUE22_EDGES)) == 21  # a tree over 22 joints
 
 
 # (layout, iMiGUE joint, source indices): every row is a fact of the source layout.
 SOURCES = [
-    ("coco17", "Nose", (0,)), ("coco17", "Neck", (5, 6)), ("coco17", "RShoulder", (6,)),
-    ("coco17", "RWrist", (10,)), ("coco17", "LElbow", (7,)), ("coco17", "REye", (2,)),
-    ("coco17", "LEar", (3,)), ("coco17", "LThumbTip", ()), ("coco17", "RPinkyTip", ()),
-    ("coco_wholebody133", "Neck", (5, 6)), ("coco_wholebody133", "LWrist", (9,)),
-    ("coco_wholebody133", "LThumbTip", (95,)), ("coco_wholebody133", "LPinkyTip", (111,)),
-    ("coco_wholebody133", "RThumbTip", (116,)), ("coco_wholebody133", "RPinkyTip", (132,)),
-    ("openpose137", "Neck", (5, 2)), ("openpose137", "RShoulder", (2,)),
-    ("openpose137", "LWrist", (7,)), ("openpose137", "REye", (15,)),
-    ("openpose137", "LEar", (18,)), ("openpose137", "LThumbTip", (99,)),
-    ("openpose137", "LIndexTip", (103,)), ("openpose137", "LPinkyTip", (115,)),
-    ("openpose137", "RThumbTip", (120,)), ("openpose137", "RPinkyTip", (136,)),
-]  # fmt: skip
+    ("coco17", "Nose", (0,)),
+    ("coco17", "Neck", (5, 6)),
+    ("coco17", "RShoulder", (6,)),
+    ("coco17", "RWrist", (10,)),
+    ("coco17", "LElbow", (7,)),
+    ("coco17", "REye", (2,)),
+    ("coco17", "LEar", (3,)),
+    ("coco17", "LThumbTip", ()),
+    ("coco17", "RPinkyTip", ()),
+    ("coco_wholebody133", "Neck", (5, 6)),
+    ("coco_wholebody133", "LWrist", (9,)),
+    ("coco_wholebody133", "LThumbTip", (95,)),
+    ("coco_wholebody133", "LPinkyTip", (111,)),
+    ("coco_wholebody133", "RThumbTip", (116,)),
+    ("coco_wholebody133", "RPinkyTip", (132,)),
+    ("openpose137", "Neck", (5, 2)),
+    ("openpose137", "RShoulder", (2,)),
+    ("openpose137", "LWrist", (7,)),
+    ("openpose137", "REye", (15,)),
+    ("openpose137", "LEar", (18,)),
+    ("openpose137", "LThumbTip", (99,)),
+    ("openpose137", "LIndexTip", (103,)),
+    ("openpose137", "LPinkyTip", (115,)),
+    ("openpose137", "RThumbTip", (120,)),
+    ("openpose137", "RPinkyTip", (136,)),
+]
 
 
 @pytest.mark.parametrize("layout,joint,sources", SOURCES)
@@ -61,8 +95,9 @@ def test_every_layout_maps_all_22_joints(layout):
     assert all(0 <= i < spec.num_keypoints for s in spec.to_imigue22 for i in s)
 
 
-@pytest.mark.parametrize("layout,lsh,rsh", [("coco17", 5, 6), ("coco_wholebody133", 5, 6),
-                                            ("openpose137", 5, 2)])
+@pytest.mark.parametrize(
+    "layout,lsh,rsh", [("coco17", 5, 6), ("coco_wholebody133", 5, 6), ("openpose137", 5, 2)]
+)
 def test_neck_is_mean_of_shoulders(layout, lsh, rsh):
     kp = np.zeros((1, LAYOUTS[layout].num_keypoints, 3), dtype=np.float32)
     kp[0, lsh] = (100, 50, 0.8)

@@ -15,11 +15,20 @@ SMALL = {  # shrink every recipe to seconds on 2 CPU cores; schedules stay the r
     "blstm": {"epochs": 3, "batch_size": 8, "model_cfg.hidden_size": 32},
     "svae": {"epochs": 3, "batch_size": 8, "model_cfg.hidden_size": 32},
     "usvae": {"epochs": 3, "batch_size": 8, "model_cfg.hidden_size": 32},
-    "stgcn": {"epochs": 3, "batch_size": 8, "num_frames": 16, "model_cfg.channels": (16, 32),
-              "model_cfg.strides": (1, 2), "optimizer.lr": 0.01},
+    "stgcn": {
+        "epochs": 3,
+        "batch_size": 8,
+        "num_frames": 16,
+        "model_cfg.channels": (16, 32),
+        "model_cfg.strides": (1, 2),
+        "optimizer.lr": 0.01,
+    },
     "tsm": {"epochs": 1, "batch_size": 4, "image_size": 32},
-    "emotion_lstm": {"epochs": 3, "clip_recipe": "lstm",
-                     "clip": {"epochs": 2, "batch_size": 8, "model_cfg.hidden_size": 16}},
+    "emotion_lstm": {
+        "epochs": 3,
+        "clip_recipe": "lstm",
+        "clip": {"epochs": 2, "batch_size": 8, "model_cfg.hidden_size": 16},
+    },
 }
 
 
@@ -54,8 +63,14 @@ def test_run_folder_records_config_seed_versions_and_report(syn, tmp_path):
     assert env["seed"] == 0 and env["torch"].startswith("2.14.1") and env["device"] == "cpu"
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["recipe"]["model"] == "lstm" and config["recipe"]["epochs"] == 3
-    for name in ("checkpoint.pt", "history.jsonl", "predictions.npz", "metrics.json",
-                 "per_class.csv", "report.md"):
+    for name in (
+        "checkpoint.pt",
+        "history.jsonl",
+        "predictions.npz",
+        "metrics.json",
+        "per_class.csv",
+        "report.md",
+    ):
         assert (tmp_path / name).exists(), name
     assert (tmp_path / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert_well_formed(metrics, 24)
@@ -66,8 +81,10 @@ def test_same_seed_same_metrics(syn, tmp_path, name):
     a = train(small(name), syn, tmp_path / "a")
     b = train(small(name), syn, tmp_path / "b")
     assert a == b
-    with np.load(tmp_path / "a" / "predictions.npz") as pa, \
-            np.load(tmp_path / "b" / "predictions.npz") as pb:
+    with (
+        np.load(tmp_path / "a" / "predictions.npz") as pa,
+        np.load(tmp_path / "b" / "predictions.npz") as pb,
+    ):
         np.testing.assert_array_equal(pa["scores"], pb["scores"])
     assert_well_formed(a, 24)
 
@@ -116,16 +133,33 @@ def test_video_pooling_variant_of_emotion_recipe(syn, tmp_path):
 
 
 def test_tsm_trains_on_rgb_clips(tmp_path):
-    release = synthetic_release(tmp_path / "rgb", clips_per_video=2, num_subjects=2,
-                                videos_per_subject=1)
+    release = synthetic_release(
+        tmp_path / "rgb", clips_per_video=2, num_subjects=2, videos_per_subject=1
+    )
     write_rgb_clips(release)
     assert_well_formed(train(small("tsm"), release, tmp_path / "run"), 2)
 
 
 def test_cli_train_then_evaluate_json(syn, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "--recipe", "lstm", "--release", str(syn), "--out", str(out),
-                 "--set", "epochs=2", "--set", "model_cfg.hidden_size=16"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--recipe",
+                "lstm",
+                "--release",
+                str(syn),
+                "--out",
+                str(out),
+                "--set",
+                "epochs=2",
+                "--set",
+                "model_cfg.hidden_size=16",
+            ]
+        )
+        == 0
+    )
     assert "epoch 2/2" in capsys.readouterr().out
     assert main(["evaluate", "--run", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
