@@ -7,8 +7,8 @@ import { categoryBars, formatR, heatmap, histogram, rCurve } from "./components/
 import { apiUrl, get, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatDate, formatNumber, formatPercent } from "./lib/format.js";
+import { followJob } from "./lib/jobs.js";
 import { showError, statusLine } from "./lib/notice.js";
-import { Poller } from "./lib/poll.js";
 import { ACTIVE_JOB_STATES } from "./lib/states.js";
 import { jobUrl, urlWithId } from "./lib/urls.js";
 import { progressBar } from "./lib/widgets.js";
@@ -273,20 +273,20 @@ const say = statusLine($("recompute-status"));
 function watch(jobId) {
   const bar = $("recompute-bar");
   $("recompute-progress").hidden = false;
-  const poller = new Poller(async () => {
-    let job;
-    try {
-      job = await get(`jobs/${jobId}/`);
-    } catch (err) {
+  const { done } = followJob(jobId, {
+    onUpdate: (job) => {
+      bar.value = Math.round((Number(job.progress) || 0) * 1000) / 10;
+      $("recompute-percent").textContent = formatPercent(job.progress);
+      if (ACTIVE_JOB_STATES.has(job.state)) {
+        say(`Computing (${job.state})… `, "", el("a", { href: jobUrl(jobId), text: `job #${jobId}` }));
+      }
+    },
+    onError: (err) => {
       say(`Could not follow job #${jobId}: ${err.message}`, "error");
       return err.transient;
-    }
-    bar.value = Math.round((Number(job.progress) || 0) * 1000) / 10;
-    $("recompute-percent").textContent = formatPercent(job.progress);
-    if (ACTIVE_JOB_STATES.has(job.state)) {
-      say(`Computing (${job.state})… `, "", el("a", { href: jobUrl(jobId), text: `job #${jobId}` }));
-      return true;
-    }
+    },
+  });
+  done.then(async (job) => {
     $("recompute-button").disabled = false;
     $("recompute-progress").hidden = true;
     if (job.state === "succeeded") {
@@ -296,9 +296,7 @@ function watch(jobId) {
       say(`The agreement job ${job.state}: ${job.error || "see "}`, "error",
         el("a", { href: jobUrl(jobId), text: `job #${jobId}` }));
     }
-    return false;
-  }, 1000);
-  poller.now();
+  });
 }
 
 form.addEventListener("submit", async (event) => {

@@ -1,11 +1,10 @@
 // One job: state, progress, message, error and log, polled until the job ends.
 
-import { get, post } from "./lib/api.js";
+import { post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatDate, formatPercent } from "./lib/format.js";
+import { followJob } from "./lib/jobs.js";
 import { showError } from "./lib/notice.js";
-import { Poller } from "./lib/poll.js";
-import { ACTIVE_JOB_STATES } from "./lib/states.js";
 import { badge } from "./lib/widgets.js";
 
 const jobId = Number($("job-app").dataset.jobId);
@@ -43,17 +42,17 @@ function render(job) {
   }
 }
 
-const poller = new Poller(async () => {
-  try {
-    const job = await get(`jobs/${jobId}/`);
+const { poller } = followJob(jobId, {
+  onUpdate: (job) => {
     showError(pageError, "");
     render(job);
-    return ACTIVE_JOB_STATES.has(job.state);
-  } catch (err) {
+  },
+  onError: (err) => {
     showError(pageError, `Could not load the job: ${err.message}`);
     return err.status !== 404 && err.status !== 403;
-  }
-}, 1500);
+  },
+  ms: 1500,
+});
 
 $("job-retry").addEventListener("click", async (e) => {
   const button = e.currentTarget;
@@ -67,5 +66,3 @@ $("job-retry").addEventListener("click", async (e) => {
   button.disabled = false;
   poller.now();
 });
-
-poller.now();

@@ -6,7 +6,7 @@ import { apiUrl, get, getAll, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber, formatPercent, plural } from "./lib/format.js";
 import { statusLine } from "./lib/notice.js";
-import { Poller } from "./lib/poll.js";
+import { Drawn, Poller } from "./lib/poll.js";
 import { jobUrl } from "./lib/urls.js";
 import { badge } from "./lib/widgets.js";
 
@@ -21,15 +21,8 @@ const statusBox = $("processing-status");
 const player = $("clip-player");
 const video = $("clip-video");
 const caption = $("clip-player-caption");
-const rendered = { summary: "", clips: "" };
+const drawn = new Drawn();
 let busy = false; // a POST from this panel is on its way
-
-function changed(key, data) {
-  const json = JSON.stringify(data);
-  if (rendered[key] === json) return false;
-  rendered[key] = json;
-  return true;
-}
 
 /** A message under the button: `ok` (green), `error` (an alert) or plain. */
 const say = statusLine(statusBox);
@@ -149,7 +142,7 @@ function clipRow(clip) {
 }
 
 function renderClips(clips) {
-  if (!changed("clips", clips)) return;
+  if (!drawn.changed("clips", clips)) return;
   $("clips-table").tBodies[0].replaceChildren(...clips.map(clipRow));
   $("clips-empty").hidden = clips.length > 0;
 }
@@ -159,7 +152,7 @@ async function refresh() {
     get(`projects/${projectId}/processing/`),
     getAll("clips/", { project: projectId, page_size: 1000 }),
   ]);
-  if (changed("summary", summary)) renderSummary(summary);
+  if (drawn.changed("summary", summary)) renderSummary(summary);
   renderClips(clips);
   if (statusBox.dataset.pollError) {
     delete statusBox.dataset.pollError;
@@ -191,7 +184,7 @@ button.addEventListener("click", async () => {
     say(`Processing could not start: ${err.message}`, "error");
   } finally {
     busy = false;
-    rendered.summary = ""; // re-render, so the button's state follows the new counts
+    drawn.forget("summary"); // re-render, so the button's state follows the new counts
     poller.now();
   }
 });

@@ -4,8 +4,9 @@
 import { get, getAll, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatBytes, formatDate, formatNumber, formatPercent, formatSpeed } from "./lib/format.js";
+import { followJob } from "./lib/jobs.js";
 import { showError } from "./lib/notice.js";
-import { Poller } from "./lib/poll.js";
+import { Drawn, Poller } from "./lib/poll.js";
 import { ACTIVE_JOB_STATES, BUSY_VIDEO_STATES } from "./lib/states.js";
 import { ChunkedUpload } from "./lib/upload.js";
 import { jobUrl } from "./lib/urls.js";
@@ -19,14 +20,7 @@ const PARALLEL_UPLOADS = 2;
 
 // --- summary, videos and jobs: one poller, every 2 s while something is still moving --------
 
-const rendered = { project: "", videos: "", jobs: "" };
-
-function changed(key, data) {
-  const json = JSON.stringify(data);
-  if (rendered[key] === json) return false;
-  rendered[key] = json;
-  return true;
-}
+const drawn = new Drawn();
 
 function renderSummary(project) {
   const p = project.progress || {};
@@ -82,7 +76,7 @@ function videoRow(v) {
 }
 
 function renderVideos(videos) {
-  if (!changed("videos", videos)) return;
+  if (!drawn.changed("videos", videos)) return;
   $("videos-table").tBodies[0].replaceChildren(...videos.map(videoRow));
   $("videos-empty").hidden = videos.length > 0;
 }
@@ -121,7 +115,7 @@ function jobItem(job) {
 }
 
 function renderJobs(jobs) {
-  if (!changed("jobs", jobs)) return;
+  if (!drawn.changed("jobs", jobs)) return;
   $("jobs-list").replaceChildren(...jobs.map(jobItem));
   $("jobs-empty").hidden = jobs.length > 0;
 }
@@ -132,7 +126,7 @@ async function refresh() {
     getAll("videos/", { project: projectId, page_size: 200 }),
     get("jobs/", { project: projectId, page_size: 15 }).then((page) => page.results || page),
   ]);
-  if (changed("project", project)) renderSummary(project);
+  if (drawn.changed("project", project)) renderSummary(project);
   renderVideos(videos);
   renderJobs(jobs);
   showError(pageError, "");
@@ -277,19 +271,11 @@ dropzone.addEventListener("drop", (e) => {
 
 // --- bulk import -----------------------------------------------------------------------------
 
-/** Poll one job into `box` until it ends; resolves to the final job. */
-async function watchJob(jobId, box, title) {
-  for (;;) {
-    let job;
-    try {
-      job = await get(`jobs/${jobId}/`);
-    } catch (err) {
-      box.replaceChildren(el("p", { class: "row-error", text: `${title}: ${err.message}` }));
-      await new Promise((r) => setTimeout(r, 2000));
-      continue;
-    }
+/** Show one job in `box` until it ends; resolves to the final job. */
+function watchJob(jobId, box, title) {
+  const { done } = followJob(jobId, {
     // el() drops the null children (DOM append/replaceChildren would print "null").
-    box.replaceChildren(
+    onUpdate: (job) => box.replaceChildren(
       el(
         "div",
         { dataset: { jobId: job.id, state: job.state } },
@@ -298,10 +284,13 @@ async function watchJob(jobId, box, title) {
         job.message && ACTIVE_JOB_STATES.has(job.state) ? el("p", { class: "muted small", text: job.message }) : null,
         job.error ? el("p", { class: "row-error", role: "alert", text: job.error }) : null,
       ),
-    );
-    if (!ACTIVE_JOB_STATES.has(job.state)) return job;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+    ),
+    onError: (err) => {
+      box.replaceChildren(el("p", { class: "row-error", text: `${title}: ${err.message}` }));
+      return true; // keep trying
+    },
+  });
+  return done;
 }
 
 function importSummary(result) {

@@ -4,12 +4,12 @@ import { get, getAll } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber } from "./lib/format.js";
 import { showError } from "./lib/notice.js";
-import { Poller } from "./lib/poll.js";
+import { Drawn, Poller } from "./lib/poll.js";
 import { BUSY_VIDEO_STATES } from "./lib/states.js";
 import { badge } from "./lib/widgets.js";
 
 const pageError = $("page-error");
-let lastJson = "";
+const drawn = new Drawn();
 
 function row(a, showLabeler) {
   const video = a.video || {};
@@ -46,9 +46,7 @@ async function load(me) {
   const items = await getAll("assignments/", { page_size: 200 });
   items.sort((a, b) => String(a.labeler).localeCompare(String(b.labeler)) || a.position - b.position);
   showError(pageError, "");
-  const json = JSON.stringify(items);
-  if (json !== lastJson) {
-    lastJson = json;
+  if (drawn.changed("queue", items)) {
     const showLabeler = me.role === "admin";
     document.querySelectorAll(".col-labeler").forEach((th) => {
       th.hidden = !showLabeler;

@@ -4,8 +4,8 @@
 import { get, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber } from "./lib/format.js";
-import { showError } from "./lib/notice.js";
-import { Poller } from "./lib/poll.js";
+import { showError, statusLine } from "./lib/notice.js";
+import { Drawn, Poller } from "./lib/poll.js";
 import { jobUrl } from "./lib/urls.js";
 import { badge, progressBar } from "./lib/widgets.js";
 
@@ -13,10 +13,11 @@ const root = $("releases-app");
 const projectId = Number(root.dataset.projectId);
 const form = $("release-form");
 const statusBox = $("release-status");
+const say = statusLine(statusBox);
 const tbody = $("release-table").querySelector("tbody");
 const ACTIVE = new Set(["pending", "writing"]);
 const STATUS = { pending: "Pending", writing: "Writing", done: "Done", failed: "Failed" };
-let lastJson = "";
+const drawn = new Drawn();
 
 function validationCell(r) {
   if (r.valid === true) return el("td", { class: "ok", text: "valid" });
@@ -59,9 +60,7 @@ async function refresh() {
     return true;
   }
   showError($("page-error"), "");
-  const json = JSON.stringify(releases);
-  if (json !== lastJson) {
-    lastJson = json;
+  if (drawn.changed("releases", releases)) {
     tbody.replaceChildren(...(releases.length ? releases.map(row)
       : [el("tr", {}, el("td", { colspan: "9", class: "muted", text: "No release yet." }))]));
   }
@@ -84,7 +83,7 @@ form.addEventListener("submit", async (event) => {
   if (data.get("split-source") === "protocol") {
     body.protocol = $("release-protocol").value;
     if (!body.protocol.trim()) {
-      statusBox.replaceChildren(el("p", { class: "row-error", role: "alert", text: "Paste or choose the protocol text." }));
+      say("Paste or choose the protocol text.", "error");
       return;
     }
   } else {
@@ -95,8 +94,7 @@ form.addEventListener("submit", async (event) => {
   button.disabled = true;
   try {
     const { job, release } = await post(`projects/${projectId}/releases/`, body);
-    statusBox.replaceChildren(el("p", { class: "ok" }, `Writing ${release.name}-${release.version} — `,
-      el("a", { href: jobUrl(job), text: `job #${job}` })));
+    say(`Writing ${release.name}-${release.version} — `, "ok", el("a", { href: jobUrl(job), text: `job #${job}` }));
   } catch (err) {
     // A refusal lists the clips at fault, one per line.
     statusBox.replaceChildren(el("pre", { class: "row-error", role: "alert", text: err.message }));

@@ -3,7 +3,7 @@
 // round's figures (pairwise R, mean R, Fleiss' κ, confusions), the places where labelers differ,
 // and the reference-answer editor (copy a labeler or a place's consensus, edit, save), and Close.
 
-import { formatR, rColour } from "./components/charts.js";
+import { formatR, inkOn, rColour } from "./components/charts.js";
 import { namedLanes } from "./components/lanes.js";
 import { PlayerPanel } from "./components/player_panel.js";
 import { get, post, request } from "./lib/api.js";
@@ -77,7 +77,7 @@ function renderFigures() {
       const cell = el("td", { class: "num cell", text: formatR(r), dataset: { pair: `${row}|${col}`, r: r ?? "" } });
       if (r !== null && r !== undefined) {
         cell.style.background = rColour(r);
-        cell.style.color = r > 0.3 && r < 0.75 ? "#1d2430" : "#fff";
+        cell.style.color = inkOn(r);
       }
       return cell;
     }),

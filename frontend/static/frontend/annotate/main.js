@@ -224,6 +224,15 @@ async function main() {
     if (rec) player.setLoop({ start: rec.start, end: rec.end });
   }
 
+  /** Undo or redo one edit, and select the segment it touched (if it still exists). */
+  function travel(direction) {
+    guarded(() => {
+      const uuid = store[direction]();
+      if (uuid === null) notice(`Nothing to ${direction}.`);
+      else if (store.get(uuid)) select(uuid);
+    });
+  }
+
   const commands = {
     play_pause: () => player.toggle(),
     step_forward: () => player.step(1),
@@ -262,16 +271,8 @@ async function main() {
       const rec = selectedOrNotice();
       if (rec) guarded(() => store.remove(rec.uuid));
     },
-    undo: () => guarded(() => {
-      const uuid = store.undo();
-      if (uuid === null) notice("Nothing to undo.");
-      else if (store.get(uuid)) select(uuid);
-    }),
-    redo: () => guarded(() => {
-      const uuid = store.redo();
-      if (uuid === null) notice("Nothing to redo.");
-      else if (store.get(uuid)) select(uuid);
-    }),
+    undo: () => travel("undo"),
+    redo: () => travel("redo"),
     cancel: () => {
       if (ui.markStart !== null) {
         ui.markStart = null;
@@ -320,29 +321,25 @@ async function main() {
 
   // ---- submit / reopen ----
 
+  /** Ask the server to `action` ("submit", "reopen") the assignment, and show its new state. */
+  async function transition(action, done) {
+    try {
+      const body = await post(`assignments/${assignmentId}/${action}/`);
+      ui.state = body.state;
+      renderState();
+      notice(done);
+    } catch (err) {
+      notice(`Could not ${action}: ${err.message}`, "error");
+    }
+  }
+
   $("submit-button").addEventListener("click", async () => {
     if (ui.markStart !== null) return notice("Finish the segment you started (press ]) or cancel it (Esc) first.", "error");
     if (store.problems().length) return notice("Some edits need your attention before submitting.", "error");
     if (store.dirty().length) return notice("Some edits are not saved yet: wait until all changes are saved.", "error");
-    try {
-      const body = await post(`assignments/${assignmentId}/submit/`);
-      ui.state = body.state;
-      renderState();
-      notice("Submitted. You can reopen it until review starts.");
-    } catch (err) {
-      notice(`Could not submit: ${err.message}`, "error");
-    }
+    await transition("submit", "Submitted. You can reopen it until review starts.");
   });
-  $("reopen-button").addEventListener("click", async () => {
-    try {
-      const body = await post(`assignments/${assignmentId}/reopen/`);
-      ui.state = body.state;
-      renderState();
-      notice("Reopened for editing.");
-    } catch (err) {
-      notice(`Could not reopen: ${err.message}`, "error");
-    }
-  });
+  $("reopen-button").addEventListener("click", () => transition("reopen", "Reopened for editing."));
 
   window.addEventListener("beforeunload", (event) => {
     if (store.dirty().length || ui.markStart !== null) {

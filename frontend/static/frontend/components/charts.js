@@ -46,7 +46,7 @@ export function rColour(r) {
 }
 
 /** Text colour that stays readable on a cell of colour rColour(r). */
-const inkOn = (r) => (r > 0.3 && r < 0.75 ? "#1d2430" : "#fff");
+export const inkOn = (r) => (r > 0.3 && r < 0.75 ? "#1d2430" : "#fff");
 
 /**
  * The labeler × labeler R matrix: each cell shows R_pair and the number of shared videos; cells

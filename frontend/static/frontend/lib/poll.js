@@ -34,3 +34,25 @@ export class Poller {
     }
   }
 }
+
+/**
+ * What a polling page last drew, per part: changed(key, data) is true when `data` differs from
+ * what it was given for `key` last time, so an unchanged table is not redrawn (nor its focus and
+ * scroll lost). forget(key) makes the next call true.
+ */
+export class Drawn {
+  constructor() {
+    this.last = new Map();
+  }
+
+  changed(key, data) {
+    const json = JSON.stringify(data);
+    if (this.last.get(key) === json) return false;
+    this.last.set(key, json);
+    return true;
+  }
+
+  forget(key) {
+    this.last.delete(key);
+  }
+}
