@@ -27,8 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from pipeline.cut import audio_stream_count, cut_clip  # noqa: E402
+from pipeline.cut import cut_clip  # noqa: E402
 from pipeline.media import probe_video  # noqa: E402
+from pipeline.process import audio_stream_count  # noqa: E402
 
 TARGET_RATIO = 1.2
 FPS = 25

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import numbers
 import os
-import subprocess
 from collections.abc import Callable
 from fractions import Fraction
 
 import ffmpeg
 
-from pipeline.media import (
+from pipeline.media import VideoInfo, verify_output
+from pipeline.process import (
+    FFMPEG,
     MediaError,
     StrPath,
-    VideoInfo,
-    _die_with_parent,
-    _transcode_error,
+    audio_stream_count,
+    even_size,
+    h264_output_argv,
+    run_ffmpeg,
     run_ffmpeg_with_progress,
-    verify_output,
 )
 
 
@@ -71,30 +72,17 @@ def cut_command(
         .filter("trim", start_frame=int(start_frame), end_frame=int(end_frame) + 1)
         .filter("setpts", f"N*{rate.denominator}/({rate.numerator}*TB)")
     )
-    if info.width % 2 or info.height % 2:
-        video = video.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")
-    out = ffmpeg.output(
+    video = even_size(video, info.width, info.height)
+    return h264_output_argv(
         video,
-        os.fspath(dst),
-        format="mp4",
-        vcodec="libx264",
+        dst,
+        info.fps_fraction,
         preset=preset,
         crf=crf,
-        pix_fmt="yuv420p",
-        g=gop,
-        keyint_min=gop,
-        sc_threshold=0,
-        bf=0,
-        fps_mode="passthrough",
-        r=info.fps_fraction,
-        movflags="+faststart",
-        an=None,
-        sn=None,
-        dn=None,
+        gop=gop,
         map_metadata=-1,
         map_chapters=-1,  # no titles, GPS or device names in a release
     )
-    return out.global_args("-nostdin", "-hide_banner", "-v", "error").overwrite_output().compile()
 
 
 def cut_clip(
@@ -127,33 +115,6 @@ def cut_clip(
     return out
 
 
-def audio_stream_count(path: StrPath) -> int:
-    """How many audio streams ffprobe finds in ``path``."""
-    try:
-        info = ffmpeg.probe(
-            os.fspath(path), v="error", select_streams="a", show_entries="stream=index"
-        )
-    except ffmpeg.Error:
-        raise MediaError("not_a_video", "This file is not a media file ffmpeg can read.") from None
-    return len(info.get("streams", []))
-
-
-def count_frames(path: StrPath) -> int:
-    """Frames in the first video stream, counted by demuxing (``ffprobe -count_packets``)."""
-    try:
-        info = ffmpeg.probe(
-            os.fspath(path),
-            v="error",
-            select_streams="V:0",
-            count_packets=None,
-            show_entries="stream=nb_read_packets",
-        )
-    except ffmpeg.Error:
-        raise MediaError("not_a_video", "This file is not a video ffmpeg can read.") from None
-    streams = info.get("streams") or [{}]
-    return int(streams[0].get("nb_read_packets") or 0)
-
-
 def strip_audio(src: StrPath, dst: StrPath) -> None:
     """Copy ``src``'s first video stream into ``dst`` bit for bit, without audio, subtitles,
     data streams, chapters or container metadata; verify that no audio stream is left."""
@@ -169,13 +130,10 @@ def strip_audio(src: StrPath, dst: StrPath) -> None:
             map_metadata=-1,
             map_chapters=-1,
         )
-        .global_args("-nostdin", "-hide_banner", "-v", "error")
+        .global_args(*FFMPEG[1:])
         .overwrite_output()
         .compile()
     )
-    proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=_die_with_parent)
-    stderr = proc.stderr.decode(errors="replace")
-    if proc.returncode != 0 or stderr.strip():
-        raise _transcode_error(stderr)
+    run_ffmpeg(argv)
     if audio_stream_count(dst):
         raise MediaError("transcode_failed", "The copy without audio still has an audio stream.")

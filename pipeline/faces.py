@@ -30,10 +30,8 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from pipeline.cut import count_frames
-from pipeline.frames import FFMPEG as _FFMPEG
-from pipeline.frames import StreamGeometry, iter_frames, stream_geometry
-from pipeline.media import MediaError, StrPath
+from pipeline.frames import iter_frames, stream_geometry
+from pipeline.process import MediaError, StrPath, count_frames, die_with_parent, encode_rgb_argv
 
 
 @dataclass(frozen=True)
@@ -343,43 +341,6 @@ class BlurReport:
     per_frame_detections: list[int] = field(default_factory=list, repr=False)
 
 
-def _encoder_argv(dst: StrPath, geometry: StreamGeometry, settings: BlurSettings) -> list[str]:
-    argv = [
-        *_FFMPEG,
-        "-y",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-s",
-        f"{geometry.width}x{geometry.height}",
-        "-r",
-        geometry.fps_fraction,
-        "-i",
-        "pipe:0",
-    ]
-    if geometry.width % 2 or geometry.height % 2:
-        argv += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
-    return argv + [
-        "-an",
-        "-sn",
-        "-dn",
-        "-c:v",
-        "libx264",
-        "-preset",
-        settings.preset,
-        "-crf",
-        str(settings.crf),
-        "-pix_fmt",
-        "yuv420p",
-        "-fps_mode",
-        "passthrough",
-        "-movflags",
-        "+faststart",
-        os.fspath(dst),
-    ]
-
-
 def blur_video(
     src: StrPath,
     dst: StrPath,
@@ -398,11 +359,20 @@ def blur_video(
     blurred = 0
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errfile:
+        argv = encode_rgb_argv(
+            dst,
+            geometry.width,
+            geometry.height,
+            geometry.fps_fraction,
+            preset=settings.preset,
+            crf=settings.crf,
+        )
         enc = subprocess.Popen(
-            _encoder_argv(dst, geometry, settings),
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=errfile,
+            preexec_fn=die_with_parent,
         )
         assert enc.stdin is not None
 

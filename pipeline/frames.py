@@ -6,19 +6,14 @@ in presentation order, none dropped or duplicated.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-import ffmpeg
 import numpy as np
 
-from pipeline.media import MediaError, StrPath, _display_size, _is_cover_art
-
-FFMPEG = ("ffmpeg", "-nostdin", "-hide_banner", "-v", "error")
+from pipeline.media import display_size, is_cover_art
+from pipeline.process import MediaError, StrPath, decode_rgb_argv, ffprobe, iter_raw_frames
 
 
 @dataclass(frozen=True)
@@ -32,14 +27,11 @@ class StreamGeometry:
 
 def stream_geometry(path: StrPath) -> StreamGeometry:
     """Size (rotation applied, as ffmpeg decodes) and rate of ``path``'s first video stream."""
-    try:
-        streams = ffmpeg.probe(os.fspath(path), v="error").get("streams", [])
-    except ffmpeg.Error:
-        raise MediaError("not_a_video", "This file is not a video ffmpeg can read.") from None
-    videos = [s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)]
+    streams = ffprobe(path).get("streams", [])
+    videos = [s for s in streams if s.get("codec_type") == "video" and not is_cover_art(s)]
     if not videos:
         raise MediaError("not_a_video", "This file contains no video.")
-    width, height = _display_size(videos[0])
+    width, height = display_size(videos[0])
     rate = Fraction(videos[0].get("r_frame_rate") or "25/1")
     if rate <= 0:
         rate = Fraction(25)
@@ -50,41 +42,6 @@ def iter_frames(path: StrPath, geometry: StreamGeometry | None = None) -> Iterat
     """Every frame of ``path`` in presentation order as (H, W, 3) RGB uint8 (none dropped or
     duplicated: ``-fps_mode passthrough``)."""
     geometry = geometry or stream_geometry(path)
-    size = geometry.width * geometry.height * 3
-    with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(
-            [
-                *FFMPEG,
-                "-i",
-                os.fspath(path),
-                "-map",
-                "0:V:0",
-                "-fps_mode",
-                "passthrough",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "rgb24",
-                "pipe:1",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=errfile,
-            stdin=subprocess.DEVNULL,
-        )
-        assert proc.stdout is not None
-        try:
-            while data := proc.stdout.read(size):
-                if len(data) < size:
-                    raise MediaError("truncated", "The video ended inside a frame.")
-                yield np.frombuffer(data, dtype=np.uint8).reshape(
-                    geometry.height, geometry.width, 3
-                )
-            proc.wait()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if proc.returncode != 0:
-            errfile.seek(0)
-            detail = errfile.read().decode(errors="replace").strip()[-300:]
-            raise MediaError("transcode_failed", f"Decoding the video failed ({detail}).")
+    shape = (geometry.height, geometry.width, 3)
+    for data in iter_raw_frames(decode_rgb_argv(path), geometry.width * geometry.height * 3):
+        yield np.frombuffer(data, dtype=np.uint8).reshape(shape)

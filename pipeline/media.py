@@ -10,12 +10,8 @@ Proxy frame ``i`` is source frame ``i`` (presentation order); nothing is dropped
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import subprocess
-import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,7 +20,17 @@ from typing import Any
 import ffmpeg
 import numpy as np
 
-StrPath = str | os.PathLike[str]
+from pipeline.process import (
+    FFMPEG,
+    MediaError,
+    StrPath,
+    even_size,
+    ffprobe,
+    h264_output_argv,
+    run_ffmpeg_with_progress,
+)
+
+__all__ = ["MediaError", "StrPath", "VideoInfo", "make_proxy", "probe_video", "read_frame"]
 
 # Demuxers that open still images (or text, as ANSI art), besides the "*_pipe" image ones:
 # never a video, whatever frame count ffprobe reports. Animated GIF/WebP are judged like videos.
@@ -75,18 +81,6 @@ _CONTAINER_MAGIC = (
 )
 # Most frames a decoder may hold back for reordering (H.264 allows 16).
 _MAX_REORDER = 16
-# ffmpeg messages meaning the data stops or breaks mid-stream (not "moov atom not found":
-# the mp4 demuxer says that about any garbage file named *.mp4).
-_TRUNCATION_HINTS = (
-    "partial file",
-    "ended prematurely",
-    "end of file",
-    "invalid data",
-    "invalid nal unit size",
-    "error splitting the input",
-    "corrupt",
-    "error while decoding",
-)
 
 
 @dataclass(frozen=True)
@@ -105,23 +99,11 @@ class VideoInfo:
     start_time: float  # seconds; the proxy's is always 0
 
 
-class MediaError(Exception):
-    """Bad input or failed transcode; ``code`` is for machines, ``message`` for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message)  # both in args, so the error pickles (Celery)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-
 def _ffprobe(path: StrPath, **kwargs: Any) -> dict[str, Any]:
-    """ffmpeg.probe, with a failure turned into 'truncated' or 'not_a_video'."""
+    """ffprobe, with a failure turned into 'truncated' (a damaged container) or 'not_a_video'."""
     try:
-        return ffmpeg.probe(os.fspath(path), v="error", **kwargs)
-    except ffmpeg.Error:
+        return ffprobe(path, **kwargs)
+    except MediaError:
         if _starts_like_a_container(path):
             raise MediaError(
                 "truncated",
@@ -145,11 +127,11 @@ def _rational(text: str | None) -> Fraction | None:
     return value if value > 0 else None
 
 
-def _is_cover_art(stream: dict[str, Any]) -> bool:
+def is_cover_art(stream: dict[str, Any]) -> bool:
     return bool(stream.get("disposition", {}).get("attached_pic"))
 
 
-def _display_size(stream: dict[str, Any]) -> tuple[int, int]:
+def display_size(stream: dict[str, Any]) -> tuple[int, int]:
     """Width/height as shown: ffmpeg autorotates, so a 90° phone video is tall."""
     width, height = int(stream["width"]), int(stream["height"])
     rotation = stream.get("tags", {}).get("rotate", 0)
@@ -219,7 +201,7 @@ def probe_video(path: StrPath) -> VideoInfo:
     fmt = header.get("format", {})
     streams = header.get("streams", [])
     format_names = set(fmt.get("format_name", "").split(","))
-    videos = [s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)]
+    videos = [s for s in streams if s.get("codec_type") == "video" and not is_cover_art(s)]
     has_audio = any(s.get("codec_type") == "audio" for s in streams)
     if "tty" in format_names:
         raise MediaError("not_a_video", "This is a text file, not a video.")
@@ -286,7 +268,7 @@ def probe_video(path: StrPath) -> VideoInfo:
                 f"The video is incomplete: it should last "
                 f"{declared:.2f} s but its frames stop at {end:.2f} s.",
             )
-    width, height = _display_size(video)
+    width, height = display_size(video)
     start = video.get("start_time", fmt.get("start_time"))
     return VideoInfo(
         fps=float(rate),
@@ -320,85 +302,8 @@ def proxy_command(
     video = ffmpeg.input(os.fspath(src))["V:0"].filter(
         "setpts", f"N*{rate.denominator}/({rate.numerator}*TB)"
     )
-    if info.width % 2 or info.height % 2:
-        # yuv420p needs even sizes; pad (right/bottom) so pixel coordinates stay the same.
-        video = video.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")
-    out = ffmpeg.output(
-        video,
-        os.fspath(dst),
-        format="mp4",
-        vcodec="libx264",
-        preset=preset,
-        crf=crf,
-        pix_fmt="yuv420p",
-        # Fixed GOP: a keyframe every `gop` frames keeps browser seeks fast and predictable.
-        g=gop,
-        keyint_min=gop,
-        sc_threshold=0,
-        # No B-frames: pts == dts from 0, no edit list; browsers that ignore edit lists would
-        # otherwise shift every frame by the reorder delay.
-        bf=0,
-        # passthrough: never drop or duplicate a frame (proxy frame i == source frame i).
-        fps_mode="passthrough",
-        r=info.fps_fraction,
-        movflags="+faststart",
-        an=None,
-        sn=None,
-        dn=None,
-    )
-    return out.global_args("-nostdin", "-hide_banner", "-v", "error").overwrite_output().compile()
-
-
-def _transcode_error(stderr: str) -> MediaError:
-    detail = stderr.strip().splitlines()[-1][:300] if stderr.strip() else "no details"
-    if any(hint in stderr.lower() for hint in _TRUNCATION_HINTS):
-        return MediaError("truncated", f"The video data is damaged or incomplete ({detail}).")
-    return MediaError("transcode_failed", f"Making the playback copy failed ({detail}).")
-
-
-def _die_with_parent() -> None:
-    """Runs in the ffmpeg child: if our process is killed (a worker lost mid-task), ffmpeg is
-    killed too instead of running on and writing into a folder the retry has removed."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def run_ffmpeg_with_progress(
-    argv: list[str], total_frames: int, on_progress: Callable[[float], None] | None
-) -> None:
-    """Run an ffmpeg argv, reporting frames done / ``total_frames`` (held below 1.0: the caller
-    says 1.0 once it has verified the output). Raises MediaError on any error ffmpeg reports."""
-    # Progress as key=value lines on stdout; stderr (only errors, -v error) goes to a file
-    # so a flood of decoder errors can never fill a pipe and deadlock us.
-    argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
-    last = -1.0
-    with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=errfile,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
-        try:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                key, _, value = raw.decode(errors="replace").strip().partition("=")
-                if key == "frame" and value.isdigit() and on_progress is not None:
-                    fraction = min(int(value) / max(total_frames, 1), 0.99)
-                    if fraction > last:
-                        last = fraction
-                        on_progress(fraction)
-            proc.wait()
-        finally:
-            if proc.poll() is None:  # the callback raised (e.g. job cancelled): stop ffmpeg
-                proc.kill()
-                proc.wait()
-        errfile.seek(0)
-        stderr = errfile.read().decode(errors="replace")
-    if proc.returncode != 0 or stderr.strip():
-        # At -v error anything on stderr is a demux/decode error: frames may be garbage.
-        raise _transcode_error(stderr)
+    video = even_size(video, info.width, info.height)
+    return h264_output_argv(video, dst, info.fps_fraction, preset=preset, crf=crf, gop=gop)
 
 
 def verify_output(path: StrPath, frames: int, fps_fraction: str, what: str) -> VideoInfo:
@@ -462,7 +367,7 @@ def read_frame(path: StrPath, index: int) -> np.ndarray:
             vframes=1,
             fps_mode="passthrough",
         )
-        .global_args("-nostdin", "-hide_banner", "-v", "error")
+        .global_args(*FFMPEG[1:])
         .compile()
     )
     proc = subprocess.run(argv, capture_output=True, check=False)

@@ -12,10 +12,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.cut import audio_stream_count
 from pipeline.faces import BlurReport, FaceDetector, HaarDetector
 from pipeline.frames import iter_frames
-from pipeline.media import StrPath
+from pipeline.process import StrPath, audio_stream_count
 
 # The measured choice for verification (docs/benchmarks.md, "Face detectors"): a different model
 # family from the CenterFace blur; eye confirmation stops textured backgrounds passing as faces.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 import tarfile
 import tempfile
 from collections import Counter, defaultdict
@@ -26,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.hashing import sha256_file
+from pipeline.process import MediaError, audio_codecs
 
 from .clip_ids import CLIP_ID_RE
 from .writer import CLIP_COLUMNS, SUBJECT_COLUMNS, VIDEO_COLUMNS
 
-__all__ = ["FORBIDDEN_COLUMNS", "Problem", "audio_streams", "validate_release"]
+__all__ = ["FORBIDDEN_COLUMNS", "Problem", "validate_release"]
 
 #: Columns that would carry a name or a source file name (docs/design.md §8, invariant 3).
 FORBIDDEN_COLUMNS = frozenset(
@@ -72,30 +72,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file or '<release>'}: {self.message}"
-
-
-def audio_streams(path: Path) -> list[str] | None:
-    """The codec names of ``path``'s audio streams (ffprobe); ``None`` if ffprobe fails."""
-    proc = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-select_streams",
-            "a",
-            "-show_entries",
-            "stream=codec_name",
-            "-of",
-            "csv=p=0",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return None
-    return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
 
 
 def _read_csv(
@@ -320,10 +296,12 @@ def validate_release(path: str | Path, check_audio: bool = True) -> list[Problem
     mp4s = sorted(r for r in present if r.startswith("clips/") and r.endswith(".mp4"))
     if check_audio and mp4s:
         for rel in mp4s:
-            streams = audio_streams(root / rel)
-            if streams is None:
+            try:
+                streams = audio_codecs(root / rel)
+            except MediaError:
                 problems.append(Problem(rel, "ffprobe could not read it"))
-            elif streams:
+                continue
+            if streams:
                 problems.append(Problem(rel, f"has audio stream(s): {', '.join(streams)}"))
     return problems
 

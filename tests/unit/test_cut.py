@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cut import audio_stream_count, cut_clip, strip_audio
+from pipeline.cut import cut_clip, strip_audio
 from pipeline.media import MediaError, probe_video
+from pipeline.process import audio_stream_count
 from tests.support.media_factory import decode_all_frame_numbers, make_numbered_video
 
 SIZE = (320, 240)

@@ -30,11 +30,12 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.cut import audio_stream_count, count_frames, cut_clip
+from pipeline.cut import cut_clip
 from pipeline.faces import BlurReport, BlurSettings, Box, blur_video, default_blur_detector
 from pipeline.frames import iter_frames
 from pipeline.media import probe_video
 from pipeline.privacy import VERIFY_THRESHOLD, default_verifier, verify_blurred
+from pipeline.process import audio_stream_count, count_frames
 from tests.support.face_media import carphone_path, clip_path, lfw_faces
 from tests.support.media_factory import decode_all_frame_numbers, numbered_frame
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.cut import audio_stream_count, count_frames, cut_clip
+from pipeline.cut import cut_clip
 from pipeline.faces import (
     BlurSettings,
     Box,
@@ -27,6 +27,7 @@ from pipeline.faces import (
 from pipeline.frames import iter_frames
 from pipeline.media import probe_video
 from pipeline.privacy import default_verifier, verify_blurred
+from pipeline.process import audio_stream_count, count_frames
 from tests.support.face_media import CLIPS, clip_path
 from tests.support.media_factory import STRIP_HEIGHT, decode_all_frame_numbers, make_numbered_video
 

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from annotator.models import Clip
 from pipeline import media
-from pipeline.cut import audio_stream_count
 from pipeline.poses import build_untrained_checkpoint
+from pipeline.process import audio_stream_count
 from tests.support import media_factory as mf
 from tests.support.factories import AdminFactory, ProjectFactory, VideoFactory
 
