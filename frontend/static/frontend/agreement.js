@@ -1,4 +1,4 @@
-// The admin's agreement dashboard (issue 4, "Dashboard"): the latest run's figures drawn as inline
+// The admin's agreement dashboard ("Dashboard"): the latest run's figures drawn as inline
 // SVG (charts.js), the per-video table (sortable, worst first, linking to each video's review),
 // the project's progress, "Recompute" with a θ (POST → job polled until it ends → figures
 // reloaded), the run history, and CSV/JSON downloads made by the server for every table.

@@ -1,4 +1,4 @@
-// The admin's Clips page (issue 4, design §7–8): the project's clips, filtered by category,
+// The admin's Clips page (docs/design.md §7–8): the project's clips, filtered by category,
 // subject, origin, video and status, a page at a time; counts by origin and status; a selected
 // clip plays in the side panel — the processed clip (faces blurred, no audio) once it exists,
 // else the source's proxy between the clip's first and last frame — beside its provenance and

@@ -1,4 +1,4 @@
-// The guidelines page (issue 8): the current general boundary rules and, grouped by the
+// The guidelines page: the current general boundary rules and, grouped by the
 // category's group, each category's definition, inclusion and exclusion notes and example clips.
 
 import { get } from "./lib/api.js";

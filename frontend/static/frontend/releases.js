@@ -1,4 +1,4 @@
-// The releases page (issue 6): create a release (a job: its progress is polled here), list the
+// The releases page: create a release (a job: its progress is polled here), list the
 // project's releases with counts, the tar's sha256, the validation result and the download.
 
 import { get, post } from "./lib/api.js";

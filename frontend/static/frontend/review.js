@@ -1,4 +1,4 @@
-// The review page (design §7): one video's two labelings side by side in the shared player
+// The review page (docs/design.md §7): one video's two labelings side by side in the shared player
 // panel (one timeline lane per labeler), the disagreements listed by kind, and a decision
 // form — keep (category, bounds) or drop, with a reason — driven from the keyboard.
 

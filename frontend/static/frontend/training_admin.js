@@ -1,4 +1,4 @@
-// The admin's training page (issue 8): the rounds with each labeler's progress, the "new round"
+// The admin's training page: the rounds with each labeler's progress, the "new round"
 // form (ready sample videos), and the versioned guidelines editor with its history.
 
 import { progressLine } from "./components/training_chart.js";

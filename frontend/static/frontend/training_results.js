@@ -1,4 +1,4 @@
-// A labeler's training results (issue 8): per project, each closed round's score against the
+// A labeler's training results: per project, each closed round's score against the
 // reference answer (R, onset/offset error, confusions) and R over the rounds as a small line.
 
 import { formatR } from "./components/charts.js";

@@ -1,4 +1,4 @@
-// A training round's comparison (issue 8, admins): while open, each labeler's progress; once every
+// A training round's comparison (admins): while open, each labeler's progress; once every
 // labeler has submitted, the player with one timeline lane per labeler plus the reference, the
 // round's figures (pairwise R, mean R, Fleiss' κ, confusions), the places where labelers differ,
 // and the reference-answer editor (copy a labeler or a place's consensus, edit, save), and Close.

@@ -125,7 +125,7 @@ export class SegmentStore extends EventTarget {
     return [...this.records.values()].filter((r) => isDirty(r) && (r.conflict || r.error));
   }
 
-  /** The client-side copy of design §5's rules; the server checks them again. */
+  /** The client-side copy of docs/design.md §5's rules; the server checks them again. */
   validate(fields, exceptUuid = null) {
     const { start, end, code } = fields;
     if (!Number.isInteger(start) || !Number.isInteger(end)) throw new RuleError("Frames must be whole numbers.");
@@ -142,7 +142,7 @@ export class SegmentStore extends EventTarget {
     }
   }
 
-  /** Other live segments of the same category that overlap this one (design §5: flag them). */
+  /** Other live segments of the same category that overlap this one (docs/design.md §5: flag them). */
   sameCategoryOverlaps(rec) {
     return this.list().filter(
       (r) => r.uuid !== rec.uuid && r.code === rec.code && r.start <= rec.end && r.end >= rec.start,

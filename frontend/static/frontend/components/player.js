@@ -1,4 +1,4 @@
-// A frame-exact player over the constant-frame-rate proxy (design §4).
+// A frame-exact player over the constant-frame-rate proxy (docs/design.md §4).
 //
 // The frame number it reports is the one the browser has put on screen: it comes from the media
 // time of the presented frame (requestVideoFrameCallback), never from currentTime times a typed

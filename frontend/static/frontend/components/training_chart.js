@@ -1,4 +1,4 @@
-// R against the reference answer over training rounds, as a small line (issue 8): drawn for a
+// R against the reference answer over training rounds, as a small line: drawn for a
 // labeler on their own results page and for every labeler on the admin's training page.
 
 import { svg } from "../lib/dom.js";
