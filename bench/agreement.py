@@ -33,7 +33,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
-
 from annotator.agreement import (  # noqa: E402
     THETA_GRID,
     compare_project,
@@ -47,21 +46,12 @@ from annotator.agreement.perturb import (  # noqa: E402
     video_frames,
 )
 from annotator.agreement.report import project_report  # noqa: E402
+from bench.machine import cpu_model  # noqa: E402
 
 DEFAULT_LABELS = ROOT.parent / "shared/reference/imigue/labels_20200831.csv"
 TARGET_PURE_S = 1.0
 TARGET_DB_S = 5.0
 PERTURBATION = {"jitter": 3, "swap": 0.1, "drop": 0.05, "add": 0.05}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def timed(fn: Callable[[], object], reps: int) -> tuple[float, float, object]:

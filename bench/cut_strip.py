@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -26,47 +25,27 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-
+from bench.machine import children_cpu, cpu_model  # noqa: E402
 from pipeline.cut import cut_clip  # noqa: E402
 from pipeline.media import probe_video  # noqa: E402
 from pipeline.process import audio_stream_count  # noqa: E402
+from pipeline.testsrc import make_test_pattern  # noqa: E402
 
 TARGET_RATIO = 1.2
 FPS = 25
 
 
 def make_source(path: Path, seconds: int) -> None:
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=1280x720:rate={FPS}:duration={seconds}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-            "-vf",
-            "noise=alls=12:allf=t",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-crf",
-            "18",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            str(path),
-        ],
-        check=True,
+    """A busy 720p source with an audio track: the cut must drop it."""
+    make_test_pattern(
+        path,
+        seconds,
+        size="1280x720",
+        fps=FPS,
+        video_filter="noise=alls=12:allf=t",
+        with_audio=True,
+        preset="ultrafast",
+        crf=18,
     )
 
 
@@ -118,21 +97,6 @@ def reference_argv(src: Path, dst: Path, start: int, end: int) -> list[str]:
         "mp4",
         str(dst),
     ]
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -23,56 +22,23 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-
+from bench.machine import children_cpu, cpu_model  # noqa: E402
 from pipeline.media import make_proxy, probe_video, proxy_command  # noqa: E402
+from pipeline.testsrc import make_test_pattern  # noqa: E402
 
 TARGET_RATIO = 1.2
 
 
 def make_source(path: Path, seconds: int) -> None:
     """A busy synthetic clip (testsrc2 + noise) so the encoder does real work."""
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=1280x720:rate=25:duration={seconds}",
-            "-vf",
-            "noise=alls=12:allf=t",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-crf",
-            "18",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
+    make_test_pattern(
+        path,
+        seconds,
+        size="1280x720",
+        video_filter="noise=alls=12:allf=t",
+        preset="ultrafast",
+        crf=18,
     )
-
-
-def children_cpu() -> float:
-    """User + system CPU seconds of finished child processes (ffmpeg, ffprobe)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> int:

@@ -63,6 +63,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
+from bench.machine import cpu_model  # noqa: E402
 
 TARGET_P95_MS = 30.0
 NUM_FRAMES = 45000
@@ -70,14 +71,6 @@ PG = "postgres://postgres@127.0.0.1:5432"
 
 
 # --- machine facts ------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def loadavg() -> str:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -49,7 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
-
+from bench.machine import cpu_model  # noqa: E402
 from tests.support.browser import CHROMIUM_ARGS, PASSWORD, chromium_path  # noqa: E402
 
 TARGET_MS = 50.0
@@ -189,16 +188,6 @@ READY_PROBE = """
 """.replace("__N__", str(NUM_SEGMENTS))
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -206,36 +195,14 @@ def loadavg() -> str:
 def make_media(work: Path, seconds: int = SECONDS) -> Path:
     """The 30-minute source and its proxy (cached in ``work``); returns the proxy."""
     from pipeline.media import make_proxy, probe_video
+    from pipeline.testsrc import make_test_pattern
 
     src = work / f"source-{seconds}s.mp4"
     proxy = work / f"proxy-{seconds}s.mp4"
     if not src.exists():
         print(f"generating {seconds} s 640x360 {FPS} fps source ...", flush=True)
         part = work / f"source-{seconds}s.part.mp4"
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-nostdin",
-                "-hide_banner",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc2=size=640x360:rate={FPS}",
-                "-t",
-                str(seconds),
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-pix_fmt",
-                "yuv420p",
-                str(part),
-            ],
-            check=True,
-        )
+        make_test_pattern(part, seconds, fps=FPS, preset="ultrafast")
         part.rename(src)
     if not proxy.exists():
         print("making the proxy with pipeline.media.make_proxy ...", flush=True)

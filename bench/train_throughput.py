@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import platform
 import statistics
 import sys
 import time
@@ -24,8 +23,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-
 from baselines.models import build_model  # noqa: E402
+from bench.machine import cpu_model  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1].parent / "shared/reference/imigue/labels_20200831.csv"
 
@@ -35,13 +34,6 @@ def clip_lengths() -> np.ndarray:
         return np.array(
             [int(r["end_frame"]) - int(r["start_frame"]) + 1 for r in csv.DictReader(f)]
         )
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def make_batches(lengths: np.ndarray, n: int, size: int, seed: int = 0):

