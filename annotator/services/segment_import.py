@@ -105,6 +105,20 @@ def _count_same_category_overlaps(keys) -> int:
     return pairs
 
 
+def _import_history(segment: Segment, action: str, before: dict | None, user, source: str):
+    """The history row of one imported change; the importer saves them in bulk at the end."""
+    after = segment.snapshot() | {"source": source}
+    return SegmentHistory(segment=segment, action=action, before=before, after=after, user=user)
+
+
+def _set_deleted(segment: Segment, deleted: bool, action: str, user, source: str):
+    """Soft-delete or bring back one segment (a new version), returning its history row."""
+    before = segment.snapshot()
+    segment.is_deleted, segment.version, segment.updated_by = deleted, segment.version + 1, user
+    segment.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
+    return _import_history(segment, action, before, user, source)
+
+
 def import_segments(
     project: Project,
     labeler: Labeler,
@@ -217,18 +231,7 @@ def _import(project, labeler, segments, *, source, replace) -> ImportReport:
         for key, old in live.get(vid, {}).items():
             if key in rows[vid]:
                 continue
-            before = old.snapshot()
-            old.is_deleted, old.version, old.updated_by = True, old.version + 1, user
-            old.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
-            history.append(
-                SegmentHistory(
-                    segment=old,
-                    action="delete",
-                    before=before,
-                    after=old.snapshot() | {"source": source},
-                    user=user,
-                )
-            )
+            history.append(_set_deleted(old, True, "delete", user, source))
             report.replaced += 1
         for key, (seg, category) in rows[vid].items():
             found = existing_uuids.get(key)
@@ -236,18 +239,7 @@ def _import(project, labeler, segments, *, source, replace) -> ImportReport:
                 report.unchanged += 1
                 continue
             if found is not None:  # imported before, then replaced: bring it back
-                before = found.snapshot()
-                found.is_deleted, found.version, found.updated_by = False, found.version + 1, user
-                found.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
-                history.append(
-                    SegmentHistory(
-                        segment=found,
-                        action="import",
-                        before=before,
-                        after=found.snapshot() | {"source": source},
-                        user=user,
-                    )
-                )
+                history.append(_set_deleted(found, False, "import", user, source))
             else:
                 new_segments.append(
                     Segment(
@@ -262,16 +254,7 @@ def _import(project, labeler, segments, *, source, replace) -> ImportReport:
                 )
             report.imported += 1
     created = Segment.objects.bulk_create(new_segments)
-    history += [
-        SegmentHistory(
-            segment=s,
-            action="import",
-            before=None,
-            after=s.snapshot() | {"source": source},
-            user=user,
-        )
-        for s in created
-    ]
+    history += [_import_history(s, "import", None, user, source) for s in created]
     SegmentHistory.objects.bulk_create(history)
     project.labelers.add(labeler)
     for assignment in touched:
