@@ -242,6 +242,18 @@ def _write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
 
 
+def _report(out: Path, scores: np.ndarray, labels, train_labels, ids) -> dict:
+    """Keep the test predictions beside the run, then write its metrics and report."""
+    np.savez(
+        out / "predictions.npz",
+        scores=scores,
+        labels=np.array(labels),
+        train_labels=np.array(train_labels),
+        ids=np.array(ids),
+    )
+    return evaluate.write_report(out)
+
+
 def train(
     recipe: dict | str,
     release: str | Path,
@@ -280,14 +292,8 @@ def train(
         ).numpy()
     else:
         scores = predict(model, test_set, collate, dev)
-    np.savez(
-        out / "predictions.npz",
-        scores=scores,
-        labels=np.array(test_set.labels),
-        train_labels=np.array(train_set.labels),
-        ids=np.array([c.clip_id for c in test_set.clips]),
-    )
-    return evaluate.write_report(out)
+    ids = [c.clip_id for c in test_set.clips]
+    return _report(out, scores, test_set.labels, train_set.labels, ids)
 
 
 def clip_probabilities(run: Path, release: Release, device: torch.device) -> dict[str, np.ndarray]:
@@ -332,11 +338,4 @@ def _train_emotion(
     ).to(dev)
     fit(model, train_set, collate_padded, recipe, out, dev, progress)
     scores = predict(model, test_set, collate_padded, dev)
-    np.savez(
-        out / "predictions.npz",
-        scores=scores,
-        labels=np.array(test_set.labels),
-        train_labels=np.array(train_set.labels),
-        ids=np.array(test_set.video_ids),
-    )
-    return evaluate.write_report(out)
+    return _report(out, scores, test_set.labels, train_set.labels, test_set.video_ids)

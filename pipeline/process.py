@@ -8,6 +8,7 @@ and encoders write constant-frame-rate H.264 that browsers seek exactly.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import ffmpeg
@@ -100,41 +102,56 @@ def run_ffmpeg(argv: list[str]) -> None:
         raise transcode_error(stderr)
 
 
+@dataclass
+class _Running:
+    proc: subprocess.Popen
+    stderr: str = ""
+
+
+@contextlib.contextmanager
+def _reading(argv: list[str]) -> Iterator[_Running]:
+    """ffmpeg with its stdout piped to us and its stderr in a file (at -v error only errors), so
+    a flood of decoder messages can never fill a pipe and deadlock us. Leaving the block early
+    (an error, a cancelled job) kills it; ``stderr`` is filled once it has ended."""
+    with tempfile.TemporaryFile() as errfile:
+        running = _Running(
+            subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=errfile,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent,
+            )
+        )
+        try:
+            yield running
+            running.proc.wait()
+        finally:
+            if running.proc.poll() is None:
+                running.proc.kill()
+                running.proc.wait()
+            errfile.seek(0)
+            running.stderr = errfile.read().decode(errors="replace")
+
+
 def run_ffmpeg_with_progress(
     argv: list[str], total_frames: int, on_progress: Callable[[float], None] | None
 ) -> None:
     """Run an ffmpeg argv, reporting frames done / ``total_frames`` (held below 1.0: the caller
     says 1.0 once it has verified the output). Raises MediaError on any error ffmpeg reports."""
-    # Progress as key=value lines on stdout; stderr (only errors, -v error) goes to a file.
-    argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
     last = -1.0
-    with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=errfile,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,
-        )
-        try:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                key, _, value = raw.decode(errors="replace").strip().partition("=")
-                if key == "frame" and value.isdigit() and on_progress is not None:
-                    fraction = min(int(value) / max(total_frames, 1), 0.99)
-                    if fraction > last:
-                        last = fraction
-                        on_progress(fraction)
-            proc.wait()
-        finally:
-            if proc.poll() is None:  # the callback raised (e.g. job cancelled): stop ffmpeg
-                proc.kill()
-                proc.wait()
-        errfile.seek(0)
-        stderr = errfile.read().decode(errors="replace")
-    if proc.returncode != 0 or stderr.strip():
+    with _reading([argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]) as running:
+        assert running.proc.stdout is not None
+        for raw in running.proc.stdout:  # key=value progress lines
+            key, _, value = raw.decode(errors="replace").strip().partition("=")
+            if key == "frame" and value.isdigit() and on_progress is not None:
+                fraction = min(int(value) / max(total_frames, 1), 0.99)
+                if fraction > last:
+                    last = fraction
+                    on_progress(fraction)
+    if running.proc.returncode != 0 or running.stderr.strip():
         # At -v error anything on stderr is a demux/decode error: frames may be garbage.
-        raise transcode_error(stderr)
+        raise transcode_error(running.stderr)
 
 
 def decode_rgb_argv(path: StrPath) -> list[str]:
@@ -213,26 +230,12 @@ def encode_rgb_argv(
 def iter_raw_frames(argv: list[str], frame_bytes: int) -> Iterator[bytes]:
     """Run a decoding argv and yield its stdout in frames of ``frame_bytes``; raise MediaError
     if the stream ends inside a frame or ffmpeg fails (checked once the stream ends)."""
-    with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=errfile,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,
-        )
-        assert proc.stdout is not None
-        try:
-            while chunk := proc.stdout.read(frame_bytes):
-                if len(chunk) < frame_bytes:
-                    raise MediaError("truncated", "The video ended inside a frame.")
-                yield chunk
-            proc.wait()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        errfile.seek(0)
-        detail = errfile.read().decode(errors="replace").strip()[-300:]
-    if proc.returncode != 0:
+    with _reading(argv) as running:
+        assert running.proc.stdout is not None
+        while chunk := running.proc.stdout.read(frame_bytes):
+            if len(chunk) < frame_bytes:
+                raise MediaError("truncated", "The video ended inside a frame.")
+            yield chunk
+    if running.proc.returncode != 0:
+        detail = running.stderr.strip()[-300:]
         raise MediaError("transcode_failed", f"Decoding the video failed ({detail}).")

@@ -160,20 +160,12 @@ class VideoPairAgreement:
     result: VideoAgreement
 
 
-@dataclass(frozen=True, slots=True)
-class PairAgreement:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairAgreement(Pooled):
     """R_pair(i, j) pooled over the videos the two share (docs/design.md §6.4)."""
 
     labeler_i: Hashable
     labeler_j: Hashable
-    videos: int
-    m: int
-    n_i: int
-    n_j: int
-
-    @property
-    def r(self) -> float | None:
-        return r_value(self.m, self.n_i, self.n_j)
 
 
 def r_avg(pairs: Iterable[PairAgreement | Pooled]) -> float | None:
@@ -230,5 +222,14 @@ def compare_project(
     pairs = []
     for (li, lj), results in sorted(grouped.items()):
         pooled = pool(results)
-        pairs.append(PairAgreement(li, lj, pooled.videos, pooled.m, pooled.n_i, pooled.n_j))
+        pairs.append(
+            PairAgreement(
+                labeler_i=li,
+                labeler_j=lj,
+                videos=pooled.videos,
+                m=pooled.m,
+                n_i=pooled.n_i,
+                n_j=pooled.n_j,
+            )
+        )
     return ProjectAgreement(theta=theta, videos=tuple(per_video), pairs=tuple(pairs))
