@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotator.errors import DomainError
+
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts")
 
 _ALIASES = {
@@ -29,8 +31,10 @@ _ALIASES = {
 }
 
 
-class MetadataError(ValueError):
+class MetadataError(DomainError, ValueError):
     """The CSV as a whole cannot be used (no header, no video_id column, duplicate ids)."""
+
+    code = "bad_metadata"
 
 
 @dataclass

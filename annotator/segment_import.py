@@ -30,13 +30,17 @@ from fractions import Fraction
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import unquote, urlparse
 
+from annotator.errors import DomainError
+
 CSV_COLUMNS = ("video_id", "start_frame", "end_frame", "category_code")
 
 _CODE = re.compile(r"^[Cc]?\s*(\d+)$")
 
 
-class SegmentImportError(ValueError):
+class SegmentImportError(DomainError, ValueError):
     """Input refused; the message names where (line, annotation, video) and what is wrong."""
+
+    code = "bad_segment_import"
 
 
 @dataclass(frozen=True)

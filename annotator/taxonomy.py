@@ -29,6 +29,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from annotator.errors import DomainError
+
 __all__ = [
     "GROUP_COLOURS",
     "IMIGUE",
@@ -104,8 +106,10 @@ _FALLBACK_PALETTE = (
 IMIGUE_JSON_PATH = Path(__file__).resolve().parent / "taxonomies" / "imigue.json"
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(DomainError, ValueError):
     """A taxonomy definition is malformed; the message names the offending entry."""
+
+    code = "bad_taxonomy"
 
 
 @dataclass(frozen=True)

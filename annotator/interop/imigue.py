@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import PurePath
 
+from annotator.errors import DomainError
+
 FPS = 25
 COLUMNS = (
     "video_id",
@@ -47,8 +49,10 @@ COLUMNS = (
 _STEP = Decimal("0.0001")
 
 
-class InteropError(ValueError):
+class InteropError(DomainError, ValueError):
     """Input refused; the message names the line (or file) and the problem."""
+
+    code = "bad_label_table"
 
 
 @dataclass(frozen=True)
