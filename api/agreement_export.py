@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from annotator.errors import DomainError
+
 TABLES = ("per_pair", "per_video", "per_category", "r_curve", "deltas")
 FORMATS = ("csv", "json")
 KINDS = ("label_conflict", "low_overlap", "only_in_i", "only_in_j")
@@ -27,16 +29,16 @@ COLUMNS = {
 }
 
 
-class ExportError(ValueError):
-    pass
+class ExportError(DomainError, ValueError):
+    code = "bad_export"
 
 
 def check(table: str | None, fmt: str | None) -> tuple[str, str]:
     table, fmt = table or "", (fmt or "csv").lower()
     if table not in TABLES:
-        raise ExportError(f"table must be one of {', '.join(TABLES)}")
+        raise ExportError(f"table must be one of {', '.join(TABLES)}", code="unknown_table")
     if fmt not in FORMATS:
-        raise ExportError(f"fmt must be one of {', '.join(FORMATS)}")
+        raise ExportError(f"fmt must be one of {', '.join(FORMATS)}", code="unknown_format")
     return table, fmt
 
 

@@ -14,7 +14,7 @@ from api.views.review import close as review_close
 from api.views.review import decide as review_decide
 from api.views.review import review_detail
 from api.views.segments import SegmentViewSet
-from api.views.training import TrainingRoundViewSet, guidelines, training_results
+from api.views.training import GuidelinesView, TrainingResultsView, TrainingRoundViewSet
 from api.views.uploads import (
     UploadAbortView,
     UploadChunkView,
@@ -45,8 +45,8 @@ urlpatterns = [
     path("review/videos/<int:video_id>/", review_detail, name="review-detail"),
     path("review/videos/<int:video_id>/close/", review_close, name="review-close"),
     path("review/items/<int:item_id>/decide/", review_decide, name="review-decide"),
-    path("training/results/", training_results, name="training-results"),
-    path("projects/<int:project_id>/guidelines/", guidelines, name="guidelines"),
+    path("training/results/", TrainingResultsView.as_view(), name="training-results"),
+    path("projects/<int:project_id>/guidelines/", GuidelinesView.as_view(), name="guidelines"),
     path("projects/<int:project_id>/releases/", project_releases, name="project-releases"),
     path("releases/<int:release_id>/", release_detail, name="release-detail"),
     path("releases/<int:release_id>/download/", release_download, name="release-download"),

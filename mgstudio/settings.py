@@ -152,6 +152,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Domain refusals → 400/404/409 with {detail, code} (docs/design.md §14).
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MG Studio API",
@@ -163,6 +165,8 @@ SPECTACULAR_SETTINGS = {
         "VideoStatusEnum": "annotator.models.Video.Status",
         "ClipStatusEnum": "annotator.models.Clip.Status",
         "JobStateEnum": "jobs.models.Job.State",
+        "AssignmentStateEnum": "annotator.models.Assignment.State",
+        "TrainingRoundStateEnum": "annotator.models.TrainingRound.State",
     },
 }
 

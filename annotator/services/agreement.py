@@ -14,11 +14,22 @@ from django.db.models import Count, Q
 
 from annotator import agreement
 from annotator.agreement.report import project_report
+from annotator.errors import NOT_FOUND, DomainError
 from annotator.job_scopes import project_scope
 from annotator.models import AgreementRun, Assignment, Disagreement, Project, Segment, Video
 from jobs import runner
 from jobs.kinds import JobKind
 from jobs.models import Job
+
+
+class NoAgreementRun(DomainError):
+    """The project has no agreement run yet (nothing submitted twice, or not computed)."""
+
+    code = "agreement_not_computed"
+    kind = NOT_FOUND
+
+    def __init__(self) -> None:
+        super().__init__("no agreement computed yet")
 
 
 def _annotations(project: Project):
@@ -129,6 +140,14 @@ def video_ready_for_agreement(video: Video) -> bool:
 
 def latest_run(project: Project) -> AgreementRun | None:
     return project.agreement_runs.order_by("-created_at", "-id").first()
+
+
+def current_run(project: Project) -> AgreementRun:
+    """The latest run; :class:`NoAgreementRun` when there is none."""
+    run = latest_run(project)
+    if run is None:
+        raise NoAgreementRun()
+    return run
 
 
 def request_run(project: Project, *, trigger: str, theta: float | None = None, user=None):

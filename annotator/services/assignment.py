@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from annotator.assignment import plan_assignments
+from annotator.assignment import load_per_labeler, plan_assignments, videos_per_pair
+from annotator.errors import DomainError
 from annotator.models import Assignment, Disagreement, Labeler, Project, Video
 
 
-class AssignmentError(ValueError):
-    pass
+class AssignmentError(DomainError, ValueError):
+    """An assignment change refused; the message says why."""
+
+    code = "assignment_refused"
 
 
 def _real(qs):
@@ -33,7 +38,8 @@ def assign_unassigned(project: Project) -> list[Assignment]:
     labelers = list(project.labelers.filter(is_active=True).order_by("code"))
     if len(labelers) < 2:
         raise AssignmentError(
-            f"project {project.name} needs at least two active labelers (has {len(labelers)})"
+            f"project {project.name} needs at least two active labelers (has {len(labelers)})",
+            code="too_few_labelers",
         )
     videos = list(
         project.videos.exclude(status=Video.Status.REJECTED)
@@ -63,6 +69,37 @@ def assign_unassigned(project: Project) -> list[Assignment]:
     return created
 
 
+@dataclass(frozen=True)
+class Balance:
+    """How the project's real work is spread: videos per labeler code, and videos shared by
+    each pair of codes."""
+
+    load: dict[str, int]
+    pairs: dict[tuple[str, str], int]
+
+
+def balance(project: Project) -> Balance:
+    codes = dict(Labeler.objects.values_list("pk", "code"))
+    pairs = existing_pairs(project)
+    return Balance(
+        load={codes[k]: n for k, n in sorted(load_per_labeler(pairs).items())},
+        pairs={(codes[a], codes[b]): n for (a, b), n in sorted(videos_per_pair(pairs).items())},
+    )
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """What :func:`assign` made, and the balance it left."""
+
+    created: list[Assignment]
+    balance: Balance
+
+
+def assign(project: Project) -> Assigned:
+    """Assign every unassigned video (:func:`assign_unassigned`) and report the balance."""
+    return Assigned(assign_unassigned(project), balance(project))
+
+
 @transaction.atomic
 def reassign(assignment: Assignment, new_labeler: Labeler) -> Assignment:
     """Hand an assignment to another labeler; work already done is never moved or dropped."""
@@ -72,12 +109,14 @@ def reassign(assignment: Assignment, new_labeler: Labeler) -> Assignment:
     if Assignment.objects.filter(video=assignment.video, labeler=new_labeler).exists():
         raise AssignmentError(
             f"{new_labeler.code} already labels video {assignment.video.external_id}: "
-            "a video needs two different labelers"
+            "a video needs two different labelers",
+            code="same_labeler_twice",
         )
     if assignment.segments.exists() or assignment.state == Assignment.State.SUBMITTED:
         raise AssignmentError(
             f"{assignment.labeler.code} has already started video "
-            f"{assignment.video.external_id}; reassigning would discard their segments"
+            f"{assignment.video.external_id}; reassigning would discard their segments",
+            code="assignment_started",
         )
     top = Assignment.objects.filter(labeler=new_labeler).aggregate(top=Max("position"))["top"]
     assignment.labeler = new_labeler
@@ -122,7 +161,8 @@ def reopen(assignment: Assignment) -> Assignment:
         return assignment
     if review_started(assignment.video):
         raise AssignmentError(
-            f"review of video {assignment.video.external_id} has started; it cannot be reopened"
+            f"review of video {assignment.video.external_id} has started; it cannot be reopened",
+            code="review_started",
         )
     assignment.state = Assignment.State.IN_PROGRESS
     assignment.submitted_at = None

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from annotator.errors import DomainError
 from annotator.job_scopes import project_scope
 from annotator.models import BaselineRun, Release
 from jobs import runner
@@ -28,8 +29,10 @@ from jobs.kinds import JobKind
 REQUIRED_FILES = ("clips.csv", "videos.csv", "taxonomy.json", "splits/cross_subject.json")
 
 
-class BaselineError(Exception):
+class BaselineError(DomainError):
     """A run that cannot start: the message says why (shown to the admin as is)."""
+
+    code = "baseline_refused"
 
 
 def recipes() -> tuple[str, ...]:
@@ -58,18 +61,23 @@ def release_folder(release: Release) -> Path:
     if not release.path:
         raise BaselineError(
             f"release {release} (id {release.pk}) has no folder: write it first "
-            "(export_release or the Releases API) so that its path is recorded"
+            "(export_release or the Releases API) so that its path is recorded",
+            code="release_not_written",
         )
     folder = Path(release.path)
     if not folder.is_absolute():
         folder = Path(settings.MEDIA_ROOT) / folder
     if not folder.is_dir():
-        raise BaselineError(f"release {release} (id {release.pk}): folder {folder} is missing")
+        raise BaselineError(
+            f"release {release} (id {release.pk}): folder {folder} is missing",
+            code="release_folder_missing",
+        )
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
     if missing:
         raise BaselineError(
             f"release {release} (id {release.pk}): folder {folder} is not a release "
-            f"(missing {', '.join(missing)})"
+            f"(missing {', '.join(missing)})",
+            code="release_folder_incomplete",
         )
     return folder
 
@@ -87,7 +95,7 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise BaselineError(f"--set {item!r}: expected KEY=VALUE")
+            raise BaselineError(f"--set {item!r}: expected KEY=VALUE", code="bad_override")
         out[key.strip()] = parse_value(value)
     return out
 
@@ -98,7 +106,9 @@ def _check_type(key: str, old: Any, new: Any) -> None:
         return
     is_num = isinstance(new, (int, float)) and not isinstance(new, bool)
     if isinstance(old, dict):
-        raise BaselineError(f"override {key}: set its entries with dotted keys ({key}.NAME)")
+        raise BaselineError(
+            f"override {key}: set its entries with dotted keys ({key}.NAME)", code="bad_override"
+        )
     if isinstance(old, bool):
         ok = isinstance(new, bool) or key == "amp"
     elif isinstance(old, int):
@@ -110,9 +120,11 @@ def _check_type(key: str, old: Any, new: Any) -> None:
     else:
         ok = isinstance(new, str) or key == "amp"
     if not ok:
-        raise BaselineError(f"override {key}: expected {type(old).__name__}, got {new!r}")
+        raise BaselineError(
+            f"override {key}: expected {type(old).__name__}, got {new!r}", code="bad_override"
+        )
     if key in ("epochs", "batch_size") and new < 1:
-        raise BaselineError(f"override {key}: must be at least 1")
+        raise BaselineError(f"override {key}: must be at least 1", code="bad_override")
 
 
 def build_recipe(model_name: str, overrides: dict[str, Any] | None) -> dict:
@@ -121,12 +133,14 @@ def build_recipe(model_name: str, overrides: dict[str, Any] | None) -> dict:
     from baselines.recipes import load_recipe
 
     if model_name not in recipes():
-        raise BaselineError(f"unknown model {model_name!r}; known: {', '.join(recipes())}")
+        raise BaselineError(
+            f"unknown model {model_name!r}; known: {', '.join(recipes())}", code="unknown_model"
+        )
     overrides = dict(overrides or {})
     base = load_recipe(model_name)
     for key, value in overrides.items():
         if not isinstance(key, str) or not key or key.startswith(".") or key.endswith("."):
-            raise BaselineError(f"override key {key!r} is not a recipe entry")
+            raise BaselineError(f"override key {key!r} is not a recipe entry", code="bad_override")
         node: Any = base
         for part in key.split("."):
             node = node.get(part) if isinstance(node, dict) else None
@@ -142,7 +156,8 @@ def check_inputs(folder: Path, recipe: dict) -> None:
     if not (folder / needed).is_dir():
         what = "RGB clips (clips/)" if rgb else "skeletons (poses/)"
         raise BaselineError(
-            f"release folder {folder} has no {what}: {recipe['name']} cannot train on it"
+            f"release folder {folder} has no {what}: {recipe['name']} cannot train on it",
+            code="release_lacks_inputs",
         )
 
 
@@ -152,7 +167,9 @@ def start_run(
 ) -> BaselineRun:
     """A pending run and its job on the gpu queue (sent when the transaction commits)."""
     if release.status in (Release.Status.WRITING, Release.Status.FAILED):
-        raise BaselineError(f"release {release} (id {release.pk}) is {release.status}")
+        raise BaselineError(
+            f"release {release} (id {release.pk}) is {release.status}", code="release_not_ready"
+        )
     folder = release_folder(release)
     overrides = dict(overrides or {})
     recipe = build_recipe(model_name, overrides)
@@ -175,32 +192,3 @@ def start_run(
     run.job = job
     run.save(update_fields=["config", "job"])
     return run
-
-
-def run_json(run: BaselineRun) -> dict[str, Any]:
-    """What the API and the pages show of a run (artefacts as download URLs)."""
-    job = run.job
-    paper = paper_numbers().get(run.model_name)
-    metrics = dict(run.metrics or {})
-    return {
-        "id": run.pk,
-        "release": run.release_id,
-        "release_name": str(run.release),
-        "project": run.release.project_id,
-        "model": run.model_name,
-        "status": run.status,
-        "created_at": run.created_at.isoformat(),
-        "overrides": (run.config or {}).get("overrides", {}),
-        "recipe": (run.config or {}).get("recipe", {}),
-        "metrics": metrics,
-        "error": metrics.get("error", ""),
-        "paper": {"top1": paper[0], "top5": paper[1]} if paper else None,
-        "artefacts": {
-            name: f"/api/baseline-runs/{run.pk}/artefacts/{name}/"
-            for name in sorted(run.artefacts or {})
-        },
-        "job": job.pk if job else None,
-        "job_state": job.state if job else None,
-        "progress": job.progress if job else None,
-        "message": job.message if job else "",
-    }

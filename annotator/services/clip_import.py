@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from django.db import transaction
 
+from annotator.errors import DomainError
 from annotator.models import Clip, Project, Subject, Video
 
 _ALIASES = {
@@ -41,8 +42,10 @@ _ALIASES = {
 REQUIRED = ("video_id", "start_frame", "end_frame", "category_code")
 
 
-class ClipImportError(ValueError):
+class ClipImportError(DomainError, ValueError):
     """The table cannot be imported; nothing was written. The message names the lines."""
+
+    code = "bad_clip_table"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from annotator.errors import CONFLICT, DomainError
 from annotator.job_scopes import project_scope, video_scope
 from annotator.metadata import VIDEO_EXTENSIONS, parse_metadata
 from annotator.models import Project, Subject, Upload, Video
@@ -25,8 +26,10 @@ from jobs.kinds import JobKind
 from jobs.models import Job
 
 
-class IngestError(ValueError):
+class IngestError(DomainError, ValueError):
     """A request that cannot be carried out; the message says why."""
+
+    code = "ingest_refused"
 
 
 def media_path(relative: str) -> Path:
@@ -61,16 +64,20 @@ def create_upload(
 ) -> Upload:
     name = Path(filename).name
     if not name:
-        raise IngestError("a file name is required")
+        raise IngestError("a file name is required", code="upload_no_name")
     if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
         raise IngestError(
-            f"{name}: not a video file extension (expected one of {', '.join(VIDEO_EXTENSIONS)})"
+            f"{name}: not a video file extension (expected one of {', '.join(VIDEO_EXTENSIONS)})",
+            code="upload_not_a_video",
         )
     if size_bytes <= 0:
-        raise IngestError(f"{name}: the file is empty")
+        raise IngestError(f"{name}: the file is empty", code="upload_empty")
     external_id = (external_id or Path(name).stem).strip()
     if project.videos.filter(external_id=external_id).exists():
-        raise IngestError(f"video id {external_id!r} already exists in project {project.name}")
+        raise IngestError(
+            f"video id {external_id!r} already exists in project {project.name}",
+            code="video_id_taken",
+        )
     upload = Upload.objects.create(
         project=project,
         filename=name,
@@ -85,9 +92,18 @@ def create_upload(
 
 
 class ChunkOffsetError(IngestError):
+    """A chunk that does not continue the file; the client resumes at ``expected_offset``
+    (docs/design.md §15)."""
+
+    code = "upload_offset"
+    kind = CONFLICT
+
     def __init__(self, expected: int):
         super().__init__(f"chunk must start at byte {expected}")
         self.expected = expected
+
+    def fields(self) -> dict:
+        return {"expected_offset": self.expected}
 
 
 def write_chunk(upload: Upload, offset: int, chunks) -> int:
@@ -95,7 +111,7 @@ def write_chunk(upload: Upload, offset: int, chunks) -> int:
     with transaction.atomic():
         upload = Upload.objects.select_for_update().get(pk=upload.pk)
         if upload.state != Upload.State.RECEIVING:
-            raise IngestError(f"upload {upload.pk} is {upload.state}")
+            raise IngestError(f"upload {upload.pk} is {upload.state}", code="upload_closed")
         if offset < upload.received_bytes:
             return upload.received_bytes  # a resent chunk after a lost response
         if offset != upload.received_bytes:
@@ -108,7 +124,9 @@ def write_chunk(upload: Upload, offset: int, chunks) -> int:
                 written += len(piece)
                 if offset + written > upload.size_bytes:
                     fh.truncate(offset)
-                    raise IngestError("the chunk goes past the declared file size")
+                    raise IngestError(
+                        "the chunk goes past the declared file size", code="upload_too_long"
+                    )
                 fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
@@ -125,10 +143,13 @@ def complete_upload(upload: Upload, user=None) -> tuple[Video, Job]:
             return video, video.ingest_job
         if upload.received_bytes != upload.size_bytes:
             raise IngestError(
-                f"upload incomplete: {upload.received_bytes} of {upload.size_bytes} bytes received"
+                f"upload incomplete: {upload.received_bytes} of {upload.size_bytes} bytes received",
+                code="upload_incomplete",
             )
         if upload.project.videos.filter(external_id=upload.external_id).exists():
-            raise IngestError(f"video id {upload.external_id!r} already exists")
+            raise IngestError(
+                f"video id {upload.external_id!r} already exists", code="video_id_taken"
+            )
         relative = _new_source_name(upload.project, Path(upload.filename).suffix)
         video = Video.objects.create(
             project=upload.project,
@@ -151,6 +172,9 @@ def complete_upload(upload: Upload, user=None) -> tuple[Video, Job]:
 
 
 def abort_upload(upload: Upload) -> None:
+    """Cancel an upload that is still open: its partial file is removed at once."""
+    if upload.state == Upload.State.COMPLETE:
+        raise IngestError("the upload is complete", code="upload_complete")
     # The row first: a chunk arriving now is refused before its file disappears under it.
     Upload.objects.filter(pk=upload.pk).update(state=Upload.State.ABORTED)
     upload_part_path(upload).unlink(missing_ok=True)
@@ -190,10 +214,13 @@ class ImportReport:
 def check_import_folder(folder: Path) -> Path:
     folder = folder.resolve()
     if not folder.is_dir():
-        raise IngestError(f"import folder not found: {folder}")
+        raise IngestError(f"import folder not found: {folder}", code="import_folder_missing")
     roots = [Path(r).resolve() for r in settings.IMPORT_ROOTS]
     if roots and not any(folder == r or r in folder.parents for r in roots):
-        raise IngestError(f"{folder} is outside the allowed import folders (MGSTUDIO_IMPORT_ROOTS)")
+        raise IngestError(
+            f"{folder} is outside the allowed import folders (MGSTUDIO_IMPORT_ROOTS)",
+            code="import_folder_not_allowed",
+        )
     return folder
 
 

@@ -8,17 +8,24 @@ retried after handing on does not start a second chain.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 
+from annotator.errors import DomainError
 from annotator.job_scopes import clip_scope
 from annotator.models import Clip, Project
 from jobs import runner
 from jobs.kinds import JobKind
 from jobs.models import Job
 
+from .progress import StateCounts, clip_states
 
-class ProcessingError(ValueError):
-    pass
+
+class ProcessingError(DomainError, ValueError):
+    """A clip that cannot be sent through the pipeline now (it is already on its way)."""
+
+    code = "clip_busy"
 
 
 def clip_work_dir(clip: Clip) -> str:
@@ -43,7 +50,7 @@ def process_clip(clip: Clip, user=None) -> Job:
     if clip.status == Clip.Status.PROCESSING:
         raise ProcessingError(f"clip {clip.pk} is already being processed")
     if clip.status == Clip.Status.PROCESSED:
-        raise ProcessingError(f"clip {clip.pk} is already processed")
+        raise ProcessingError(f"clip {clip.pk} is already processed", code="clip_processed")
     clip.status = Clip.Status.PROCESSING
     clip.error = ""
     clip.save(update_fields=["status", "error"])
@@ -65,16 +72,19 @@ def process_project(project: Project, user=None, *, include_failed: bool = True)
     return [process_clip(clip, user) for clip in project.clips.filter(status__in=wanted)]
 
 
-def processing_summary(project: Project) -> dict:
+@dataclass(frozen=True)
+class ProcessingSummary:
+    """A project's clips by processing status, and the failed ones (with their video)."""
+
+    counts: StateCounts
+    failed: list[Clip]
+
+    @property
+    def progress(self) -> float:
+        return self.counts.fraction(Clip.Status.PROCESSED)
+
+
+def processing_summary(project: Project) -> ProcessingSummary:
     clips = project.clips.all()
-    by_status = {status: clips.filter(status=status).count() for status in Clip.Status.values}
-    total = sum(by_status.values())
-    return {
-        "clips": total,
-        "by_status": by_status,
-        "progress": (by_status["processed"] / total) if total else 0.0,
-        "failed": [
-            {"clip": c.pk, "video": c.video.external_id, "error": c.error}
-            for c in clips.filter(status=Clip.Status.FAILED).select_related("video")
-        ],
-    }
+    failed = clips.filter(status=Clip.Status.FAILED).select_related("video")
+    return ProcessingSummary(clip_states(clips), list(failed))

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -43,7 +42,6 @@ __all__ = [
     "create_release",
     "eligible_clips",
     "export",
-    "release_json",
     "releases_root",
     "source_date_epoch",
     "write_release_row",
@@ -169,7 +167,10 @@ def create_release(
     with transaction.atomic():
         existing = Release.objects.filter(project=project, name=name, version=version).first()
         if existing is not None and existing.status != Release.Status.FAILED:
-            raise ReleaseError(f"release {name}-{version} already exists ({existing.status})")
+            raise ReleaseError(
+                f"release {name}-{version} already exists ({existing.status})",
+                code="release_exists",
+            )
         release = existing or Release(project=project, name=name, version=version)
         release.config = {
             "splits": splits.to_json(),
@@ -188,36 +189,3 @@ def create_release(
         release.job = job
         release.save(update_fields=["job"])
     return release
-
-
-def release_json(release: Release) -> dict[str, Any]:
-    job = release.job
-    return {
-        "id": release.pk,
-        "project": release.project_id,
-        "name": release.name,
-        "version": release.version,
-        "status": release.status,
-        "labels_only": release.labels_only,
-        "clips": release.clip_count,
-        "poses": release.pose_count,
-        "videos": release.video_count,
-        "subjects": release.subject_count,
-        "sha256": release.sha256,
-        "manifest_sha256": release.manifest_sha256,
-        "tar": Path(release.tar_file).name if release.tar_file else "",
-        "download": (
-            f"/api/releases/{release.pk}/download/"
-            if release.tar_file and not Path(release.tar_file).is_absolute()
-            else ""
-        ),
-        "validation": release.validation,
-        "valid": (None if release.validation is None else not release.validation),
-        "error": release.error,
-        "config": release.config,
-        "job": job.pk if job else None,
-        "job_state": job.state if job else None,
-        "progress": job.progress if job else None,
-        "created_at": release.created_at.isoformat(),
-        "finished_at": release.finished_at.isoformat() if release.finished_at else None,
-    }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from annotator.errors import DomainError
 from annotator.models import Clip, Project
 
 __all__ = [
@@ -30,12 +31,18 @@ UNKNOWN_SUBJECT = "unknown"
 _LIST_LIMIT = 50  # clips named in a refusal; the count is always given
 
 
-class ReleaseError(ValueError):
-    """The project cannot be released as asked; ``clips`` are the clips at fault (if any)."""
+class ReleaseError(DomainError, ValueError):
+    """The project cannot be released as asked; ``clips`` are the clips at fault (if any),
+    listed by id in the refusal so the page can point at them."""
 
-    def __init__(self, message: str, clips: Sequence[Clip] = ()):
-        super().__init__(message)
+    code = "release_refused"
+
+    def __init__(self, message: str, clips: Sequence[Clip] = (), *, code: str | None = None):
+        super().__init__(message, code=code)
         self.clips = list(clips)
+
+    def fields(self) -> dict:
+        return {"clips": [c.pk for c in self.clips]}
 
 
 def releases_root() -> Path:
@@ -98,7 +105,7 @@ def eligible_clips(project: Project, pks: Iterable[int] | None = None) -> Eligib
     """
     clips = _clips_of(project, pks)
     if not clips:
-        raise ReleaseError(f"project {project.name} has no clips to release")
+        raise ReleaseError(f"project {project.name} has no clips to release", code="no_clips")
     if all(c.origin == Clip.Origin.IMPORTED and not c.clip_file for c in clips):
         missing = [
             c
@@ -111,6 +118,7 @@ def eligible_clips(project: Project, pks: Iterable[int] | None = None) -> Eligib
                     "pose files are missing for", missing, lambda c: "its pose file is missing"
                 ),
                 missing,
+                code="clips_not_releasable",
             )
         return Eligible(clips, True)
     bad = [(c, p) for c in clips if (p := _problem(c))]
@@ -122,7 +130,9 @@ def eligible_clips(project: Project, pks: Iterable[int] | None = None) -> Eligib
         )
         reasons = dict(bad)
         raise ReleaseError(
-            _listing(head, [c for c, _ in bad], reasons.__getitem__), [c for c, _ in bad]
+            _listing(head, [c for c, _ in bad], reasons.__getitem__),
+            [c for c, _ in bad],
+            code="clips_not_releasable",
         )
     return Eligible(clips, False)
 

@@ -238,7 +238,8 @@ def build_spec(
     """The release's :class:`ReleaseSpec`, and the clip/pose source files by clip id."""
     if not NAME_RE.match(name) or not NAME_RE.match(version):
         raise ReleaseError(
-            f"name and version must be 1..80 of A-Z a-z 0-9 . _ - (got {name!r}, {version!r})"
+            f"name and version must be 1..80 of A-Z a-z 0-9 . _ - (got {name!r}, {version!r})",
+            code="bad_release_name",
         )
     eligible = eligible or eligible_clips(project)
     splits = splits or SplitOptions()
@@ -250,7 +251,8 @@ def build_spec(
     if no_emotion:
         raise ReleaseError(
             "videos without win/lose (the release's emotion column): "
-            + ", ".join(v.external_id or str(v.pk) for v in no_emotion[:50])
+            + ", ".join(v.external_id or str(v.pk) for v in no_emotion[:50]),
+            code="videos_without_emotion",
         )
 
     def subject_of(video: Video) -> str:
@@ -306,7 +308,7 @@ def build_spec(
         try:
             lists = parse_protocol(splits.protocol_text)
         except ValueError as exc:
-            raise ReleaseError(f"protocol: {exc}") from exc
+            raise ReleaseError(f"protocol: {exc}", code="bad_protocol") from exc
         cross = cross_subject_from_lists(
             rows,
             here(lists.train_subjects),
@@ -334,7 +336,7 @@ def build_spec(
             else:
                 emotion = generate_emotion(video_rows, splits.emotion_test_fraction, splits.seed)
         except ValueError as exc:
-            raise ReleaseError(f"splits: {exc}") from exc
+            raise ReleaseError(f"splits: {exc}", code="bad_splits") from exc
 
     if mtime is None:
         mtime = source_date_epoch(clips)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotator import agreement
+from annotator.errors import CONFLICT, NOT_FOUND, DomainError, RuleError
 from annotator.models import (
     AgreementRun,
     Assignment,
@@ -29,16 +30,24 @@ from annotator.models import (
 )
 
 
-class ReviewError(ValueError):
-    """A review action refused by a named rule (HTTP 400)."""
+class ReviewError(RuleError, ValueError):
+    """A review action refused by a named rule (code ``review_<rule>``)."""
 
-    def __init__(self, rule: str, message: str):
-        super().__init__(message)
-        self.rule = rule
+    prefix = "review"
 
 
-class DecisionConflict(Exception):
-    """Another admin changed this decision since it was read (HTTP 409)."""
+class ReviewNotFound(ReviewError):
+    """There is no review of this video to show: agreement has not compared it yet."""
+
+    kind = NOT_FOUND
+
+
+class DecisionConflict(DomainError):
+    """Another admin changed this decision since it was read; ``current`` is the decision as
+    it is now."""
+
+    code = "review_decision_conflict"
+    kind = CONFLICT
 
     def __init__(self, current: ReviewDecision):
         super().__init__(f"the decision changed (now version {current.version}); reload")
@@ -62,7 +71,7 @@ def latest_run(video: Video) -> AgreementRun | None:
     return run
 
 
-def _submitted_segments(video: Video) -> dict[str, list[Segment]]:
+def submitted_segments(video: Video) -> dict[str, list[Segment]]:
     by_labeler: dict[str, list[Segment]] = {}
     assignments = video.assignments.filter(
         state=Assignment.State.SUBMITTED, is_training=False
@@ -75,7 +84,7 @@ def _submitted_segments(video: Video) -> dict[str, list[Segment]]:
 
 
 def matched_pairs(video: Video, run: AgreementRun) -> list[MatchedPair]:
-    rows = _submitted_segments(video)
+    rows = submitted_segments(video)
     by_pk = {s.pk: s for segments in rows.values() for s in segments}
     pairs = []
     for entry in run.per_video:
@@ -102,7 +111,16 @@ def _pure(segment: Segment | None) -> agreement.Segment | None:
     )
 
 
-def suggested_keep(disagreement: Disagreement, rule: str) -> dict:
+@dataclass(frozen=True)
+class Keep:
+    """What "keep" makes of a disagreement: bounds and a category (None: still in dispute)."""
+
+    start_frame: int
+    end_frame: int
+    category_code: int | None
+
+
+def suggested_keep(disagreement: Disagreement, rule: str) -> Keep:
     """Design §7's defaults for "keep": bounds by the project's rule when there are two
     segments, else the one segment's; the category when it is not in dispute."""
     a, b = _pure(disagreement.segment_i), _pure(disagreement.segment_j)
@@ -112,7 +130,7 @@ def suggested_keep(disagreement: Disagreement, rule: str) -> dict:
     else:
         only = a or b
         start, end, category = only.start, only.end, only.category
-    return {"start_frame": start, "end_frame": end, "category_code": category}
+    return Keep(start, end, category)
 
 
 def _snapshot(d: ReviewDecision) -> dict:
@@ -154,14 +172,14 @@ def decide(
     category = None
     if action == ReviewDecision.Action.KEEP:
         defaults = suggested_keep(disagreement, video.project.clip_bounds_rule)
-        code = category_code if category_code is not None else defaults["category_code"]
+        code = category_code if category_code is not None else defaults.category_code
         if code is None:
             raise ReviewError("category", "choose the category to keep (the labelers disagree)")
         category = Category.objects.filter(project=video.project_id, code=code).first()
         if category is None:
             raise ReviewError("unknown_category", f"category {code} is not in this project")
-        start_frame = defaults["start_frame"] if start_frame is None else start_frame
-        end_frame = defaults["end_frame"] if end_frame is None else end_frame
+        start_frame = defaults.start_frame if start_frame is None else start_frame
+        end_frame = defaults.end_frame if end_frame is None else end_frame
         if not 0 <= start_frame <= end_frame:
             raise ReviewError("bounds", f"bounds [{start_frame}, {end_frame}] are not a segment")
         if video.num_frames is not None and end_frame >= video.num_frames:
@@ -329,128 +347,3 @@ def carry_decisions(run: AgreementRun) -> int:
         ReviewDecisionHistory.objects.create(decision=decision, before=None, after=after, user=None)
         carried += 1
     return carried
-
-
-def _segment_json(s: Segment | None) -> dict | None:
-    if s is None:
-        return None
-    return {
-        "id": s.pk,
-        "client_uuid": str(s.client_uuid),
-        "start_frame": s.start_frame,
-        "end_frame": s.end_frame,
-        "category_code": s.category.code,
-    }
-
-
-def decision_json(d: ReviewDecision | None) -> dict | None:
-    if d is None:
-        return None
-    return {
-        **_snapshot(d),
-        "reviewer": d.reviewer.get_username(),
-        "decided_at": d.decided_at.isoformat(),
-    }
-
-
-def review_payload(video: Video) -> dict:
-    """Everything the review page shows for one video (admins only: it names both labelers)."""
-    run = latest_run(video)
-    if run is None:
-        raise ReviewError("no_agreement", "agreement has not compared this video yet")
-    rule = video.project.clip_bounds_rule
-    segments = _submitted_segments(video)
-    items = (
-        Disagreement.objects.filter(run=run, video=video)
-        .select_related(
-            "segment_i__category", "segment_j__category", "decision__category", "decision__reviewer"
-        )
-        .order_by("id")
-    )
-    entries = [v for v in run.per_video if v.get("video_key") == video.pk]
-    return {
-        "video": {
-            "id": video.pk,
-            "external_id": video.external_id,
-            "fps": video.fps,
-            "fps_fraction": video.fps_fraction,
-            "num_frames": video.num_frames,
-            "has_proxy": bool(video.proxy_file),
-        },
-        "run": {"id": run.pk, "theta": run.theta, "rule_version": run.rule_version},
-        "comparisons": entries,
-        "clip_bounds_rule": rule,
-        "closed": video.review_closed_at is not None,
-        "closed_at": video.review_closed_at.isoformat() if video.review_closed_at else None,
-        "labelers": sorted(segments),
-        "segments": {code: [_segment_json(s) for s in rows] for code, rows in segments.items()},
-        "matches": [
-            {
-                "labeler_i": p.labeler_i,
-                "labeler_j": p.labeler_j,
-                "tiou": round(p.tiou, 4),
-                "segment_i": p.segment_i.pk,
-                "segment_j": p.segment_j.pk,
-            }
-            for p in matched_pairs(video, run)
-        ],
-        "items": [
-            {
-                "id": d.pk,
-                "kind": d.kind,
-                "tiou": round(d.tiou or 0.0, 4),
-                "segment_i": _segment_json(d.segment_i),
-                "segment_j": _segment_json(d.segment_j),
-                "start_frame": min(s.start_frame for s in (d.segment_i, d.segment_j) if s),
-                "end_frame": max(s.end_frame for s in (d.segment_i, d.segment_j) if s),
-                "suggested": suggested_keep(d, rule),
-                "decision": decision_json(getattr(d, "decision", None)),
-            }
-            for d in items
-        ],
-        "open": open_items(video, run),
-        "clips": [
-            {
-                "id": c.pk,
-                "start_frame": c.start_frame,
-                "end_frame": c.end_frame,
-                "category_code": c.category.code,
-                "origin": c.origin,
-                "status": c.status,
-            }
-            for c in video.clips.select_related("category")
-        ],
-    }
-
-
-def project_review_summary(project) -> list[dict]:
-    """One row per video the latest run compared: R, items, open items, closed or not."""
-    run = project.agreement_runs.order_by("-created_at", "-id").first()
-    if run is None:
-        return []
-    counts: dict[int, int] = {}
-    for video_id in Disagreement.objects.filter(run=run).values_list("video_id", flat=True):
-        counts[video_id] = counts.get(video_id, 0) + 1
-    decided: dict[int, int] = {}
-    for video_id in (
-        ReviewDecision.objects.filter(disagreement__run=run)
-        .exclude(action=ReviewDecision.Action.UNDECIDED)
-        .values_list("disagreement__video_id", flat=True)
-    ):
-        decided[video_id] = decided.get(video_id, 0) + 1
-    closed = dict(Video.objects.filter(project=project).values_list("pk", "review_closed_at"))
-    rows = []
-    for entry in run.per_video:
-        key = entry["video_key"]
-        rows.append(
-            {
-                "video_id": key,
-                "video": entry["video"],
-                "r": entry["r"],
-                "labelers": [entry["labeler_i"], entry["labeler_j"]],
-                "items": counts.get(key, 0),
-                "open": counts.get(key, 0) - decided.get(key, 0),
-                "closed": closed.get(key) is not None,
-            }
-        )
-    return rows

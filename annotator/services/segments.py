@@ -6,28 +6,51 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from annotator.errors import CONFLICT, FORBIDDEN, NOT_FOUND, DomainError, RuleError
 from annotator.models import Assignment, Category, Segment
 
 from . import segment_sql as sql
 
 
-class SegmentRuleError(ValueError):
-    """An edit refused by a named rule (reported as HTTP 400)."""
+class SegmentRuleError(RuleError, ValueError):
+    """An edit refused by a named rule of docs/design.md §5 (code ``segment_<rule>``)."""
 
-    def __init__(self, rule: str, message: str):
-        super().__init__(message)
-        self.rule = rule
+    prefix = "segment"
 
 
-class NotYourAssignment(PermissionError):
+class NotYourAssignment(DomainError, PermissionError):
     """Raw segments belong to their labeler; nobody else writes them (admins review instead)."""
 
+    code = "not_your_assignment"
+    kind = FORBIDDEN
 
-class VersionConflict(Exception):
-    """A stale write: the segment changed since the client read it (HTTP 409)."""
+
+class AssignmentNotFound(DomainError, Assignment.DoesNotExist):
+    code = "assignment_not_found"
+    kind = NOT_FOUND
+
+
+class SegmentNotFound(DomainError, Segment.DoesNotExist):
+    """No such segment, or (with ``blind``) another labeler's: blind annotation means a
+    labeler cannot even learn that it exists (docs/design.md §15)."""
+
+    code = "segment_not_found"
+    kind = NOT_FOUND
+
+    def __init__(self) -> None:
+        super().__init__("No Segment matches the given query.")
+
+
+class VersionConflict(DomainError):
+    """A stale write: the segment changed since the client read it; ``current`` is the segment
+    as it is now."""
+
+    code = "segment_version_conflict"
+    kind = CONFLICT
 
     def __init__(self, current: Segment):
         super().__init__(
@@ -114,7 +137,10 @@ def create_segment(
     client_uuid = client_uuid or uuid.uuid4()
     assignment_id = assignment if isinstance(assignment, int) else assignment.pk
     # One statement locks the assignment and reads its owner, video length and the category.
-    locked = sql.lock_assignment(assignment_id, category_code)
+    try:
+        locked = sql.lock_assignment(assignment_id, category_code)
+    except Assignment.DoesNotExist:
+        raise AssignmentNotFound("no such assignment") from None
     if owner is not None and locked.user_id != owner.pk:
         raise NotYourAssignment("Only the assigned labeler edits these segments.")
     # Looked up after the lock: a retry racing its original then sees the original's row.
@@ -167,15 +193,20 @@ def create_segment(
     return SaveResult(segment, True, warnings)
 
 
-def _locked(segment: Segment | uuid.UUID | str, owner) -> Segment:
+def _locked(segment: Segment | uuid.UUID | str, owner, blind: bool = False) -> Segment:
     """The segment, row-locked, with what the rules read (:func:`.segment_sql.locked_segment`),
-    by object or client uuid. With ``owner``, only that user's own segment
-    (NotYourAssignment otherwise)."""
-    if isinstance(segment, Segment):
-        segment = sql.locked_segment(pk=segment.pk)
-    else:
-        segment = sql.locked_segment(client_uuid=segment)
+    by object or client uuid. With ``owner``, only that user's own segment: another's is
+    NotYourAssignment, or SegmentNotFound when ``blind``."""
+    try:
+        if isinstance(segment, Segment):
+            segment = sql.locked_segment(pk=segment.pk)
+        else:
+            segment = sql.locked_segment(client_uuid=segment)
+    except (Segment.DoesNotExist, ValidationError):  # unknown, or not a uuid at all
+        raise SegmentNotFound() from None
     if owner is not None and segment.owner_user_id != owner.pk:
+        if blind:
+            raise SegmentNotFound()
         raise NotYourAssignment("Only the assigned labeler edits these segments.")
     return segment
 
@@ -207,8 +238,9 @@ def update_segment(
     end_frame: int | None = None,
     category_code: int | None = None,
     owner=None,
+    blind: bool = False,
 ) -> SaveResult:
-    segment = _locked(segment, owner)
+    segment = _locked(segment, owner, blind)
     _check_open(segment.assignment_state)
     if segment.is_deleted:
         raise SegmentRuleError("deleted", "the segment was deleted")
@@ -232,10 +264,10 @@ def update_segment(
 
 @transaction.atomic
 def delete_segment(
-    segment: Segment | uuid.UUID | str, user, *, version: int, owner=None
+    segment: Segment | uuid.UUID | str, user, *, version: int, owner=None, blind: bool = False
 ) -> Segment:
     """Deletion is a flag plus a history row, so the segment and its past stay on record."""
-    segment = _locked(segment, owner)
+    segment = _locked(segment, owner, blind)
     _check_open(segment.assignment_state)
     if segment.is_deleted:
         return segment

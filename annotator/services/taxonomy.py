@@ -16,7 +16,8 @@ def load_taxonomy_into(project: Project, taxonomy: Taxonomy = IMIGUE) -> int:
     )
     if in_use.exists():
         raise TaxonomyError(
-            f"categories {sorted(set(in_use))} are used by segments and cannot be removed"
+            f"categories {sorted(set(in_use))} are used by segments and cannot be removed",
+            code="categories_in_use",
         )
     unused_elsewhere.delete()
     # Names are unique per project and may move between codes: write placeholders first.

@@ -7,12 +7,20 @@ never handed out as real work.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from annotator import agreement
-from annotator.agreement.multirater import reference_score, round_report
+from annotator.agreement.multirater import (
+    ReferenceScore,
+    RoundReport,
+    reference_score,
+    round_report,
+)
+from annotator.errors import DomainError
 from annotator.models import (
     Assignment,
     Category,
@@ -25,9 +33,13 @@ from annotator.models import (
     Video,
 )
 
+from .progress import count_by
 
-class TrainingError(ValueError):
-    """A training action refused for a stated reason (HTTP 400)."""
+
+class TrainingError(DomainError, ValueError):
+    """A training action refused for a stated reason."""
+
+    code = "training_refused"
 
 
 # ---- guidelines ----
@@ -39,7 +51,9 @@ def save_guideline(project: Project, category_code: int | None, user=None, **fie
     if category_code is not None:
         category = Category.objects.filter(project=project, code=category_code).first()
         if category is None:
-            raise TrainingError(f"category {category_code} is not in this project")
+            raise TrainingError(
+                f"category {category_code} is not in this project", code="unknown_category"
+            )
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)  # serialise version numbers
         top = Guideline.objects.filter(project=project, category=category).aggregate(
@@ -55,19 +69,6 @@ def save_guideline(project: Project, category_code: int | None, user=None, **fie
             exclusion=fields.get("exclusion", ""),
             example_clips=fields.get("example_clips", []),
         )
-
-
-def guideline_json(g: Guideline) -> dict:
-    return {
-        "category_code": g.category.code if g.category_id else None,
-        "version": g.version,
-        "definition": g.definition,
-        "inclusion": g.inclusion,
-        "exclusion": g.exclusion,
-        "example_clips": g.example_clips,
-        "created_at": g.created_at.isoformat(),
-        "created_by": g.created_by.get_username() if g.created_by_id else None,
-    }
 
 
 def current_guidelines(project: Project) -> dict[int | None, Guideline]:
@@ -90,14 +91,16 @@ def create_round(
     """Assign every sample video to every active labeler of the project, as training."""
     videos = list(Video.objects.filter(project=project, pk__in=video_ids))
     if not videos or len(videos) != len(set(video_ids)):
-        raise TrainingError("choose one or more videos of this project")
+        raise TrainingError("choose one or more videos of this project", code="no_videos")
     real = Assignment.objects.filter(video__in=videos, is_training=False)
     if real.exists():
         taken = sorted({a.video.external_id for a in real.select_related("video")})
-        raise TrainingError(f"videos {', '.join(taken)} are already assigned as real work")
+        raise TrainingError(
+            f"videos {', '.join(taken)} are already assigned as real work", code="videos_taken"
+        )
     labelers = list(project.labelers.filter(is_active=True).order_by("code"))
     if len(labelers) < 2:
-        raise TrainingError("a round needs at least two active labelers")
+        raise TrainingError("a round needs at least two active labelers", code="too_few_labelers")
     number = (project.training_rounds.aggregate(top=Max("number"))["top"] or 0) + 1
     round_ = TrainingRound.objects.create(
         project=project,
@@ -130,34 +133,40 @@ def create_round(
     return round_
 
 
-def round_status(round_: TrainingRound) -> dict:
-    per_labeler: dict[str, dict[str, int]] = {}
-    for a in round_.assignments.select_related("labeler"):
-        entry = per_labeler.setdefault(a.labeler.code, {"items": 0, "submitted": 0})
-        entry["items"] += 1
-        entry["submitted"] += a.state == Assignment.State.SUBMITTED
-    return {
-        "id": round_.pk,
-        "number": round_.number,
-        "name": round_.name,
-        "state": round_.state,
-        "theta": round_.theta,
-        "videos": [
-            {
-                "id": i.video_id,
-                "external_id": i.video.external_id,
-                "start_frame": i.start_frame,
-                "end_frame": i.end_frame,
-            }
-            for i in round_.items.select_related("video")
-        ],
-        "labelers": per_labeler,
-        "complete": bool(per_labeler)
-        and all(e["items"] == e["submitted"] for e in per_labeler.values()),
-        "has_reference": round_.reference.exists(),
-        "created_at": round_.created_at.isoformat(),
-        "closed_at": round_.closed_at.isoformat() if round_.closed_at else None,
-    }
+@dataclass(frozen=True)
+class LabelerProgress:
+    items: int
+    submitted: int
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    """A round, its sample videos, and each labeler's items submitted so far."""
+
+    round: TrainingRound
+    items: list[TrainingItem]
+    labelers: dict[str, LabelerProgress]
+    has_reference: bool
+
+    @property
+    def complete(self) -> bool:
+        """Every labeler has submitted every item (then the comparison opens)."""
+        return bool(self.labelers) and all(p.items == p.submitted for p in self.labelers.values())
+
+
+def round_status(round_: TrainingRound) -> RoundStatus:
+    counts = count_by(round_.assignments.all(), "labeler__code", "state")
+    labelers: dict[str, LabelerProgress] = {}
+    for code in sorted({code for code, _ in counts}):
+        items = sum(n for (c, _), n in counts.items() if c == code)
+        submitted = counts.get((code, Assignment.State.SUBMITTED), 0)
+        labelers[code] = LabelerProgress(items, submitted)
+    return RoundStatus(
+        round=round_,
+        items=list(round_.items.select_related("video")),
+        labelers=labelers,
+        has_reference=round_.reference.exists(),
+    )
 
 
 def _round_annotations(round_: TrainingRound, submitted_only: bool = True):
@@ -173,68 +182,79 @@ def _round_annotations(round_: TrainingRound, submitted_only: bool = True):
     return annotations
 
 
-def comparison(round_: TrainingRound) -> dict:
-    """The comparison page's data; only once every labeler has submitted every item."""
-    status = round_status(round_)
-    if not status["complete"]:
-        raise TrainingError("the comparison opens once every labeler has submitted every item")
-    annotations = _round_annotations(round_)
-    frames = dict(Video.objects.filter(pk__in=list(annotations)).values_list("pk", "num_frames"))
-    report = round_report(annotations, {k: v for k, v in frames.items() if v}, round_.theta)
-    names = dict(Video.objects.filter(pk__in=list(annotations)).values_list("pk", "external_id"))
-    return {
-        **status,
-        "pair_r": [{"labeler_i": a, "labeler_j": b, "r": r} for (a, b), r in report.pair_r.items()],
-        "mean_r": report.mean_r,
-        "fleiss_kappa": report.fleiss_kappa,
-        "confusions": [
-            {"categories": list(pair), "count": n}
-            for pair, n in sorted(report.confusions.items(), key=lambda kv: -kv[1])
-        ],
-        "places": [
-            {
-                "video": names[p.video],
-                "video_id": p.video,
-                "missing": list(p.missing),
-                "onset_spread": p.onset_spread,
-                "offset_spread": p.offset_spread,
-                "members": [
-                    {
-                        "labeler": li,
-                        "start_frame": s.start,
-                        "end_frame": s.end,
-                        "category_code": s.category,
-                    }
-                    for li, s in p.members
-                ],
-            }
-            for p in report.places
+@dataclass(frozen=True)
+class RoundComparison(RoundStatus):
+    """The comparison page's data: the round's status, the multi-rater report, every
+    labeler's segments per video, and the videos' external ids."""
+
+    report: RoundReport
+    annotations: dict[int, dict[str, list[agreement.Segment]]]
+    video_names: dict[int, str]
+
+    @property
+    def places(self) -> list:
+        """The places where the labelers differ: someone missed it, the bounds spread, or
+        the categories differ."""
+        return [
+            p
+            for p in self.report.places
             if p.missing
             or p.onset_spread
             or p.offset_spread
             or len({s.category for _, s in p.members}) > 1
-        ],
-        "segments": {
-            names[v]: {li: [[s.start, s.end, s.category] for s in segs] for li, segs in by.items()}
-            for v, by in annotations.items()
-        },
-    }
+        ]
+
+
+def comparison(round_: TrainingRound) -> RoundComparison:
+    """Only once every labeler has submitted every item."""
+    status = round_status(round_)
+    if not status.complete:
+        raise TrainingError(
+            "the comparison opens once every labeler has submitted every item",
+            code="round_incomplete",
+        )
+    annotations = _round_annotations(round_)
+    videos = Video.objects.filter(pk__in=list(annotations)).values_list(
+        "pk", "num_frames", "external_id"
+    )
+    frames = {pk: n for pk, n, _ in videos if n}
+    report = round_report(annotations, frames, round_.theta)
+    return RoundComparison(
+        **vars(status),
+        report=report,
+        annotations=annotations,
+        video_names={pk: ext for pk, _, ext in videos},
+    )
+
+
+class BadReference(TrainingError):
+    """A reference answer that cannot be stored; the message names what is wrong."""
+
+    code = "bad_reference"
+
+    def __init__(self, problem: str):
+        super().__init__(f"bad reference: {problem}")
 
 
 @transaction.atomic
 def set_reference(round_: TrainingRound, video_id: int, segments: list[dict], user=None) -> int:
-    """Replace the reference answer of one item (editable like a review)."""
+    """Replace the reference answer of one item (editable like a review). Each segment is a
+    mapping with ``start_frame``, ``end_frame`` and ``category_code``; anything wrong with one
+    refuses the whole answer as a :class:`BadReference`."""
     if not round_.items.filter(video_id=video_id).exists():
-        raise TrainingError("that video is not an item of this round")
+        raise BadReference("that video is not an item of this round")
     video = Video.objects.get(pk=video_id)
     rows = []
     for s in segments:
-        start, end, code = int(s["start_frame"]), int(s["end_frame"]), int(s["category_code"])
+        try:
+            start, end, code = int(s["start_frame"]), int(s["end_frame"]), int(s["category_code"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadReference(str(exc)) from exc
         if not 0 <= start <= end or (video.num_frames and end >= video.num_frames):
-            raise TrainingError(f"[{start}, {end}] is not a segment of video {video.external_id}")
+            raise BadReference(f"[{start}, {end}] is not a segment of video {video.external_id}")
         category = Category.objects.filter(project=round_.project_id, code=code).first()
         if category is None:
-            raise TrainingError(f"category {code} is not in this project")
+            raise BadReference(f"category {code} is not in this project")
         rows.append(
             ReferenceSegment(
                 round=round_,
@@ -251,8 +271,11 @@ def set_reference(round_: TrainingRound, video_id: int, segments: list[dict], us
 
 
 def close_round(round_: TrainingRound) -> TrainingRound:
-    if not round_status(round_)["complete"]:
-        raise TrainingError("close the round once every labeler has submitted every item")
+    if not round_status(round_).complete:
+        raise TrainingError(
+            "close the round once every labeler has submitted every item",
+            code="round_incomplete",
+        )
     TrainingRound.objects.filter(pk=round_.pk).update(
         state=TrainingRound.State.CLOSED, closed_at=timezone.now()
     )
@@ -269,7 +292,17 @@ def _reference(round_: TrainingRound) -> dict[int, list[agreement.Segment]]:
     return reference
 
 
-def labeler_results(labeler: Labeler, project: Project) -> list[dict]:
+@dataclass(frozen=True)
+class RoundResult:
+    """One closed round as its labeler sees it: how many segments they drew and, when the
+    round has a reference answer, their score against it."""
+
+    round: TrainingRound
+    segments: int
+    score: ReferenceScore | None
+
+
+def labeler_results(labeler: Labeler, project: Project) -> list[RoundResult]:
     """A labeler's scores against the reference, round by round (closed rounds only), so
     progress across rounds shows. Never another labeler's work."""
     out = []
@@ -281,26 +314,5 @@ def labeler_results(labeler: Labeler, project: Project) -> list[dict]:
         }
         has_reference = round_.reference.exists()
         score = reference_score(_reference(round_), work, round_.theta) if has_reference else None
-        out.append(
-            {
-                "round": round_.number,
-                "name": round_.name,
-                "closed_at": round_.closed_at.isoformat(),
-                "segments": sum(len(v) for v in work.values()),
-                "score": None
-                if score is None
-                else {
-                    "r": score.r,
-                    "matches": score.matches,
-                    "n_reference": score.n_reference,
-                    "n_labeler": score.n_labeler,
-                    "onset_error": score.onset_error,
-                    "offset_error": score.offset_error,
-                    "confusions": [
-                        {"reference": a, "labeler": b, "count": n}
-                        for (a, b), n in score.confusions.items()
-                    ],
-                },
-            }
-        )
+        out.append(RoundResult(round_, sum(len(v) for v in work.values()), score))
     return out

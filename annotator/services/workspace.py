@@ -7,7 +7,9 @@ may be handed this, and it never mentions another labeler's work.
 
 from __future__ import annotations
 
-from annotator.models import Assignment
+from dataclasses import dataclass
+
+from annotator.models import Assignment, Category, Guideline, Project, Video
 from annotator.services.assignment import review_started
 from annotator.services.training import current_guidelines
 from annotator.taxonomy import IMIGUE, lane_colour
@@ -21,56 +23,40 @@ def ordered_groups(category_groups: list[str]) -> list[dict[str, str]]:
     return [{"name": g, "colour": lane_colour(g, i)} for i, g in enumerate(groups)]
 
 
-def _guideline(g) -> dict | None:
-    if g is None:
-        return None
-    return {
-        "version": g.version,
-        "definition": g.definition,
-        "inclusion": g.inclusion,
-        "exclusion": g.exclusion,
-    }
+@dataclass(frozen=True)
+class Workspace:
+    """The assignment with its video and project, the lanes, the categories with their current
+    guidelines (``guidelines`` by category code) and the general rules, and the labeler's
+    shortcuts."""
+
+    assignment: Assignment
+    review_started: bool
+    groups: list[dict[str, str]]
+    categories: list[Category]
+    guidelines: dict[int, Guideline]
+    general_rules: Guideline | None
+    shortcuts: dict[str, str]
+
+    @property
+    def video(self) -> Video:
+        return self.assignment.video
+
+    @property
+    def project(self) -> Project:
+        return self.assignment.video.project
 
 
-def workspace_config(assignment: Assignment) -> dict:
+def workspace(assignment: Assignment) -> Workspace:
     video = assignment.video
     categories = list(video.project.categories.order_by("label_index"))
-    labeler = assignment.labeler
     guidelines = current_guidelines(video.project)
     general = guidelines.pop(None, None)
-    return {
-        "assignment": {
-            "id": assignment.pk,
-            "state": assignment.state,
-            "labeler": labeler.code,
-            "last_frame": assignment.last_frame,
-            "is_training": assignment.is_training,
-            "review_started": review_started(video),
-        },
-        "video": {
-            "id": video.pk,
-            "external_id": video.external_id,
-            "status": video.status,
-            "fps": video.fps,
-            "fps_fraction": video.fps_fraction,
-            "num_frames": video.num_frames,
-            "width": video.width,
-            "height": video.height,
-            "has_proxy": bool(video.proxy_file),
-        },
-        "project": {"id": video.project_id, "name": video.project.name},
-        "groups": ordered_groups([c.group for c in categories]),
-        "categories": [
-            {
-                "code": c.code,
-                "name": c.name,
-                "group": c.group,
-                "hotkey": c.hotkey,
-                "description": c.description,
-                "guideline": _guideline(guidelines.get(c.code)),
-            }
-            for c in categories
-        ],
-        "general_rules": _guideline(general),
-        "shortcuts": labeler.shortcuts or {},
-    }
+    return Workspace(
+        assignment=assignment,
+        review_started=review_started(video),
+        groups=ordered_groups([c.group for c in categories]),
+        categories=categories,
+        guidelines=guidelines,
+        general_rules=general,
+        shortcuts=assignment.labeler.shortcuts or {},
+    )

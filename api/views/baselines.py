@@ -10,28 +10,22 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from annotator.models import BaselineRun, Release
-from annotator.services.baselines import BaselineError, recipes, run_json, start_run
+from annotator.models import BaselineRun
+from annotator.services.baselines import start_run
 from api.permissions import IsAdmin
 from api.ranges import serve_file
-
-
-class BaselineRunRequestSerializer(serializers.Serializer):
-    release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
-    model = serializers.ChoiceField(choices=[])
-    overrides = serializers.DictField(
-        required=False, default=dict, help_text="recipe entries, dotted keys for nested ones"
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["model"].choices = list(recipes())
+from api.serializers import (
+    BaselineRunRequestSerializer,
+    BaselineRunSerializer,
+    BaselineRunStartedSerializer,
+)
 
 
 class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """GET (?release=, ?project=), GET {id} (metrics with the per-epoch curve), POST {release,
     model, overrides} → 202 {job, run}; GET {id}/artefacts/{name}/ downloads an artefact."""
 
+    serializer_class = BaselineRunSerializer
     permission_classes = [IsAdmin]
     filter_backends: list = []
 
@@ -46,35 +40,22 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 rows = rows.filter(**{field: int(value)})
         return rows
 
-    def _json(self, runs) -> list[dict]:
-        return [run_json(r) for r in runs]
-
     @extend_schema(
         operation_id="baseline_runs_list",
-        responses={200: dict},
         parameters=[OpenApiParameter("release", int), OpenApiParameter("project", int)],
     )
     def list(self, request, *args, **kwargs):
-        queryset = self.get_queryset()
-        page = self.paginate_queryset(queryset)
-        if page is not None:
-            return self.get_paginated_response(self._json(page))
-        return Response(self._json(list(queryset)))
+        return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: dict})
-    def retrieve(self, request, *args, **kwargs):
-        return Response(run_json(self.get_object()))
-
-    @extend_schema(request=BaselineRunRequestSerializer, responses={202: dict})
+    @extend_schema(
+        request=BaselineRunRequestSerializer, responses={202: BaselineRunStartedSerializer}
+    )
     def create(self, request, *args, **kwargs):
         data = BaselineRunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            run = start_run(v["release"], v["model"], v["overrides"], user=request.user)
-        except BaselineError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"job": run.job_id, "run": run_json(run)}, status=status.HTTP_202_ACCEPTED)
+        run = start_run(v["release"], v["model"], v["overrides"], user=request.user)
+        return Response(BaselineRunStartedSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"artefacts/(?P<name>[a-z_]+)")

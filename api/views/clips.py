@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -10,10 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from annotator.models import Clip
-from annotator.services.processing import ProcessingError, process_clip
+from annotator.services.processing import process_clip
+from annotator.services.progress import clip_summary
 from api.permissions import IsAdmin
 from api.ranges import serve_file
-from api.serializers import ClipSerializer
+from api.serializers import ClipSerializer, ClipSummarySerializer, JobStartedSerializer
 
 
 class ClipFilter(filters.FilterSet):
@@ -39,28 +39,19 @@ class ClipViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ClipFilter
     ordering_fields = ["id", "start_frame", "created_at"]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: ClipSummarySerializer})
     @action(detail=False, methods=["get"])
     def summary(self, request):
         """Counts of the filtered clips by origin and by status (same filters as the list)."""
-        qs = self.filter_queryset(self.get_queryset()).order_by()
+        clips = self.filter_queryset(self.get_queryset())
+        return Response(ClipSummarySerializer(clip_summary(clips)).data)
 
-        def counts(field: str) -> dict[str, int]:
-            return dict(qs.values(field).annotate(n=Count("id")).values_list(field, "n"))
-
-        return Response(
-            {"count": qs.count(), "by_origin": counts("origin"), "by_status": counts("status")}
-        )
-
-    @extend_schema(request=None, responses={202: dict})
+    @extend_schema(request=None, responses={202: JobStartedSerializer})
     @action(detail=True, methods=["post"])
     def process(self, request, pk=None):
         """(Re)process one clip, e.g. after a failure."""
-        try:
-            job = process_clip(self.get_object(), request.user)
-        except ProcessingError as exc:
-            return Response({"detail": str(exc)}, status=400)
-        return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+        job = process_clip(self.get_object(), request.user)
+        return Response(JobStartedSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "video/mp4"): bytes, (206, "video/mp4"): bytes})
     @action(detail=True, methods=["get"])

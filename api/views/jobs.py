@@ -4,9 +4,9 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from annotator.services.job_retry import retry_job
 from api.permissions import IsAdmin
 from api.serializers import JobSerializer
-from jobs import runner
 from jobs.models import Job, within_scope
 
 
@@ -35,9 +35,5 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        job = self.get_object()
-        try:
-            job = runner.retry_failed(job)
-        except ValueError as exc:
-            return Response({"detail": str(exc)}, status=400)
+        job = retry_job(self.get_object())
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -7,50 +7,21 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
 from annotator.models import Project, Release
-from annotator.services.release import (
-    ReleaseError,
-    SplitOptions,
-    create_release,
-    release_json,
-)
+from annotator.services.release import SplitOptions, create_release
 from api.permissions import IsAdmin
 from api.ranges import serve_file
+from api.serializers import ReleaseRequestSerializer, ReleaseSerializer, ReleaseStartedSerializer
 
 
-class _Ids(serializers.ListField):
-    child = serializers.CharField(max_length=50)
-
-
-class ReleaseRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80)
-    version = serializers.CharField(max_length=80, default="1.0")
-    licence = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    protocol = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=200_000,
-        help_text="evaluation-protocol text: both splits from its subject and video lists",
-    )
-    train_subjects = _Ids(required=False)
-    test_subjects = _Ids(required=False)
-    train_videos = _Ids(required=False)
-    test_videos = _Ids(required=False)
-    seed = serializers.IntegerField(default=0, min_value=0, max_value=2**31 - 1)
-    test_fraction = serializers.FloatField(default=0.25, min_value=0.01, max_value=0.99)
-
-
-def _refused(exc: ReleaseError) -> Response:
-    return Response(
-        {"detail": str(exc), "clips": [c.pk for c in exc.clips]}, status=status.HTTP_400_BAD_REQUEST
-    )
-
-
-@extend_schema(request=ReleaseRequestSerializer, responses={200: dict, 202: dict})
+@extend_schema(methods=["GET"], responses={200: ReleaseSerializer(many=True)})
+@extend_schema(
+    methods=["POST"], request=ReleaseRequestSerializer, responses={202: ReleaseStartedSerializer}
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsAdmin])
 def project_releases(request, project_id: int):
@@ -60,7 +31,7 @@ def project_releases(request, project_id: int):
     project = get_object_or_404(Project, pk=project_id)
     if request.method == "GET":
         rows = project.releases.select_related("job").order_by("-created_at", "-id")
-        return Response([release_json(r) for r in rows])
+        return Response(ReleaseSerializer(rows, many=True).data)
     data = ReleaseRequestSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     v = data.validated_data
@@ -73,28 +44,18 @@ def project_releases(request, project_id: int):
         seed=v["seed"],
         test_fraction=v["test_fraction"],
     )
-    try:
-        release = create_release(
-            project,
-            v["name"],
-            v["version"],
-            splits=splits,
-            licence=v.get("licence", ""),
-            user=request.user,
-        )
-    except ReleaseError as exc:
-        return _refused(exc)
-    return Response(
-        {"job": release.job_id, "release": release_json(release)}, status=status.HTTP_202_ACCEPTED
+    release = create_release(
+        project, v["name"], v["version"], splits=splits, licence=v["licence"], user=request.user
     )
+    return Response(ReleaseStartedSerializer(release).data, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(responses={200: dict})
+@extend_schema(responses={200: ReleaseSerializer})
 @api_view(["GET"])
 @permission_classes([IsAdmin])
 def release_detail(request, release_id: int):
     release = get_object_or_404(Release.objects.select_related("job"), pk=release_id)
-    return Response(release_json(release))
+    return Response(ReleaseSerializer(release).data)
 
 
 @extend_schema(responses={(200, "application/x-tar"): bytes})

@@ -1,27 +1,23 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+"""A labeler's own segments, keyed by the client's uuid (docs/design.md §5)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from annotator.models import Assignment, Segment
+from annotator.models import Segment
 from annotator.services import segments as segment_service
-from api.permissions import IsAdminOrLabeler, is_admin, labeler_of
-from api.serializers import SegmentSerializer, SegmentWriteSerializer
+from api.errors import BadRequest
+from api.params import int_param
+from api.permissions import IsAdminOrLabeler, is_admin, own_rows
+from api.serializers import SavedSegmentSerializer, SegmentSerializer, SegmentWriteSerializer
 
-
-def _rule_error(exc: segment_service.SegmentRuleError) -> Response:
-    return Response({"detail": str(exc), "rule": exc.rule}, status=400)
-
-
-def _conflict(exc: segment_service.VersionConflict) -> Response:
-    return Response(
-        {"detail": str(exc), "current": SegmentSerializer(exc.current).data}, status=409
-    )
+VERSION_REQUIRED = "version is required (optimistic concurrency)"
 
 
 class SegmentViewSet(viewsets.ModelViewSet):
-    """A labeler's own segments (blind: never another labeler's). Keyed by the client uuid."""
+    """A labeler's own segments (blind: never another labeler's). Raw segments are written only
+    by their labeler: an admin's write is refused (403), and another labeler's segment is a 404
+    to a labeler, as if it did not exist (docs/design.md §15)."""
 
     serializer_class = SegmentSerializer
     permission_classes = [IsAdminOrLabeler]
@@ -31,12 +27,19 @@ class SegmentViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         segments = Segment.objects.select_related("category", "assignment")
-        if is_admin(self.request.user):
-            return segments
-        return segments.filter(assignment__labeler=labeler_of(self.request.user))
+        return own_rows(segments, self.request.user, "assignment__labeler")
 
-    @extend_schema(request=SegmentWriteSerializer, responses={201: SegmentSerializer})
+    def _writer(self) -> dict:
+        """Who writes: the caller must own the segment; a labeler is never told that another
+        labeler's segment exists."""
+        return {"owner": self.request.user, "blind": not is_admin(self.request.user)}
+
+    @extend_schema(
+        request=SegmentWriteSerializer,
+        responses={201: SavedSegmentSerializer, 200: SavedSegmentSerializer},
+    )
     def create(self, request):
+        """Idempotent per client uuid: a retried POST answers 200 with the segment it made."""
         data = SegmentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
@@ -46,75 +49,51 @@ class SegmentViewSet(viewsets.ModelViewSet):
             if f not in fields
         ]
         if missing:
-            return Response({"detail": f"missing fields: {', '.join(missing)}"}, status=400)
-        try:
-            # The service locks the assignment and checks it is the caller's in one query.
-            result = segment_service.create_segment(
-                fields["assignment"],
-                request.user,
-                start_frame=fields["start_frame"],
-                end_frame=fields["end_frame"],
-                category_code=fields["category_code"],
-                client_uuid=fields.get("client_uuid"),
-                owner=request.user,
-            )
-        except Assignment.DoesNotExist:
-            raise NotFound("no such assignment") from None
-        except segment_service.NotYourAssignment as exc:
-            raise PermissionDenied(str(exc)) from None
-        except segment_service.SegmentRuleError as exc:
-            return _rule_error(exc)
-        body = dict(SegmentSerializer(result.segment).data, warnings=result.warnings)
-        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
+            raise BadRequest(f"missing fields: {', '.join(missing)}", code="missing_fields")
+        # The service locks the assignment and checks it is the caller's in one query.
+        result = segment_service.create_segment(
+            fields["assignment"],
+            request.user,
+            start_frame=fields["start_frame"],
+            end_frame=fields["end_frame"],
+            category_code=fields["category_code"],
+            client_uuid=fields.get("client_uuid"),
+            owner=request.user,
+        )
+        return Response(
+            SavedSegmentSerializer(result).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
-    @extend_schema(request=SegmentWriteSerializer, responses={200: SegmentSerializer})
-    def _locked_write(self, write, client_uuid, **kwargs):
-        """Run a service write that locks the segment and checks its owner in one query; map
-        its refusals to HTTP (another labeler's segment is a 404: blind annotation)."""
-        try:
-            return write(client_uuid, self.request.user, owner=self.request.user, **kwargs)
-        except (Segment.DoesNotExist, DjangoValidationError):  # unknown, or not a uuid at all
-            raise NotFound("No Segment matches the given query.") from None
-        except segment_service.NotYourAssignment as exc:
-            if is_admin(self.request.user):
-                raise PermissionDenied(str(exc)) from None
-            raise NotFound("No Segment matches the given query.") from None
-
+    @extend_schema(request=SegmentWriteSerializer, responses={200: SavedSegmentSerializer})
     def partial_update(self, request, client_uuid=None):
         data = SegmentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         if "version" not in fields:
-            return Response({"detail": "version is required (optimistic concurrency)"}, 400)
-        try:
-            result = self._locked_write(
-                segment_service.update_segment,
-                client_uuid,
-                version=fields["version"],
-                start_frame=fields.get("start_frame"),
-                end_frame=fields.get("end_frame"),
-                category_code=fields.get("category_code"),
-            )
-        except segment_service.SegmentRuleError as exc:
-            return _rule_error(exc)
-        except segment_service.VersionConflict as exc:
-            return _conflict(exc)
-        return Response(dict(SegmentSerializer(result.segment).data, warnings=result.warnings))
+            raise BadRequest(VERSION_REQUIRED, code="version_required")
+        result = segment_service.update_segment(
+            client_uuid,
+            request.user,
+            version=fields["version"],
+            start_frame=fields.get("start_frame"),
+            end_frame=fields.get("end_frame"),
+            category_code=fields.get("category_code"),
+            **self._writer(),
+        )
+        return Response(SavedSegmentSerializer(result).data)
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("version", int, required=True)],
+        responses={200: SegmentSerializer},
+    )
     def destroy(self, request, client_uuid=None):
-        try:
-            version = int(request.query_params.get("version", ""))
-        except ValueError:
-            return Response({"detail": "version is required (optimistic concurrency)"}, 400)
-        try:
-            segment = self._locked_write(
-                segment_service.delete_segment, client_uuid, version=version
-            )
-        except segment_service.SegmentRuleError as exc:
-            return _rule_error(exc)
-        except segment_service.VersionConflict as exc:
-            return _conflict(exc)
+        """Deleting flags the segment (its history stays) and answers it."""
+        version = int_param(request, "version", VERSION_REQUIRED, "version_required")
+        segment = segment_service.delete_segment(
+            client_uuid, request.user, version=version, **self._writer()
+        )
         return Response(SegmentSerializer(segment).data)

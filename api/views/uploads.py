@@ -1,4 +1,6 @@
-from django.conf import settings
+"""Chunked browser uploads (docs/design.md §15), admins only: create, send chunks at an
+offset (a wrong one is 409 with the offset to resume at), complete (202 + ingest job), abort."""
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -7,16 +9,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.models import Project, Upload
-from annotator.services.ingest import (
-    ChunkOffsetError,
-    IngestError,
-    abort_upload,
-    complete_upload,
-    create_upload,
-    write_chunk,
-)
+from annotator.services.ingest import abort_upload, complete_upload, create_upload, write_chunk
+from api.params import int_param
 from api.permissions import IsAdmin
-from api.serializers import UploadCreateSerializer
+from api.serializers import (
+    UploadCompletedSerializer,
+    UploadCreateSerializer,
+    UploadOffsetErrorSerializer,
+    UploadReceivedSerializer,
+    UploadSerializer,
+)
 
 
 class OctetStreamParser(BaseParser):
@@ -31,31 +33,16 @@ class OctetStreamParser(BaseParser):
 class UploadCreateView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=UploadCreateSerializer, responses={201: dict})
+    @extend_schema(request=UploadCreateSerializer, responses={201: UploadSerializer})
     def post(self, request):
         data = UploadCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         project = get_object_or_404(Project, pk=fields["project"])
-        try:
-            upload = create_upload(
-                project,
-                fields["filename"],
-                fields["size"],
-                request.user,
-                fields.get("external_id", ""),
-            )
-        except IngestError as exc:
-            return Response({"detail": str(exc)}, status=400)
-        return Response(
-            {
-                "id": upload.pk,
-                "chunk_size": settings.UPLOAD_CHUNK_BYTES,
-                "received_bytes": upload.received_bytes,
-                "external_id": upload.external_id,
-            },
-            status=status.HTTP_201_CREATED,
+        upload = create_upload(
+            project, fields["filename"], fields["size"], request.user, fields.get("external_id", "")
         )
+        return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
 
 
 class UploadChunkView(APIView):
@@ -65,14 +52,11 @@ class UploadChunkView(APIView):
     @extend_schema(
         request={"application/octet-stream": bytes},
         parameters=[OpenApiParameter("offset", int, required=True)],
-        responses={200: dict, 409: dict},
+        responses={200: UploadReceivedSerializer, 409: UploadOffsetErrorSerializer},
     )
     def put(self, request, pk):
         upload = get_object_or_404(Upload, pk=pk)
-        try:
-            offset = int(request.query_params.get("offset", ""))
-        except ValueError:
-            return Response({"detail": "offset (bytes) is required"}, status=400)
+        offset = int_param(request, "offset", "offset (bytes) is required", "offset_required")
         stream = request.stream
 
         def pieces():
@@ -82,13 +66,8 @@ class UploadChunkView(APIView):
                     return
                 yield block
 
-        try:
-            received = write_chunk(upload, offset, pieces())
-        except ChunkOffsetError as exc:
-            return Response({"detail": str(exc), "expected_offset": exc.expected}, status=409)
-        except IngestError as exc:
-            return Response({"detail": str(exc)}, status=400)
-        return Response({"received_bytes": received})
+        received = write_chunk(upload, offset, pieces())
+        return Response(UploadReceivedSerializer({"received_bytes": received}).data)
 
 
 class UploadAbortView(APIView):
@@ -97,23 +76,15 @@ class UploadAbortView(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request, pk):
         """Cancel an upload: its partial file is removed at once."""
-        upload = get_object_or_404(Upload, pk=pk)
-        if upload.state == Upload.State.COMPLETE:
-            return Response({"detail": "the upload is complete"}, status=400)
-        abort_upload(upload)
+        abort_upload(get_object_or_404(Upload, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UploadCompleteView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=None, responses={202: dict})
+    @extend_schema(request=None, responses={202: UploadCompletedSerializer})
     def post(self, request, pk):
-        upload = get_object_or_404(Upload, pk=pk)
-        try:
-            video, job = complete_upload(upload, request.user)
-        except IngestError as exc:
-            return Response({"detail": str(exc)}, status=400)
-        return Response(
-            {"video": video.pk, "job": job.pk if job else None}, status=status.HTTP_202_ACCEPTED
-        )
+        video, job = complete_upload(get_object_or_404(Upload, pk=pk), request.user)
+        body = UploadCompletedSerializer({"video": video, "job": job}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)

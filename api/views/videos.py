@@ -7,7 +7,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 
 from annotator.models import Video
-from api.permissions import IsAdminOrReadOnlyMember, is_admin, labeler_of
+from api.permissions import IsAdminOrReadOnlyMember, is_admin, own_rows
 from api.ranges import serve_file
 from api.serializers import LabelerVideoSerializer, VideoSerializer
 
@@ -22,9 +22,8 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
         videos = Video.objects.select_related("subject", "ingest_job").prefetch_related(
             "assignments__labeler"
         )
-        if is_admin(self.request.user):
-            return videos
-        return videos.filter(assignments__labeler=labeler_of(self.request.user)).distinct()
+        # One assignment per video and labeler, so the join lists each video once.
+        return own_rows(videos, self.request.user, "assignments__labeler")
 
     def get_serializer_class(self):
         return VideoSerializer if is_admin(self.request.user) else LabelerVideoSerializer

@@ -175,7 +175,7 @@ def test_a_training_round_from_creation_to_results(
         result = labeler_page.locator('.results-table tr[data-round="1"] td.r')
         expected = training.labeler_results(
             Assignment.objects.get(video=video, labeler__code="B1").labeler, project
-        )[0]["score"]["r"]
+        )[0].score.r
         assert float(result.get_attribute("data-r")) == pytest.approx(expected)
         assert expected == pytest.approx(1.0)  # bob's C1 matches, and C3 is the reference's
         assert labeler_page.locator(".progress-chart circle.point").count() == 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
-from annotator.services.workspace import ordered_groups, workspace_config
+from annotator.services.workspace import ordered_groups
 from tests.support.factories import AdminFactory, AssignmentFactory, LabelerFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,10 +33,19 @@ def test_only_the_assigned_labeler_and_admins_open_the_page():
     assert client_for(mine.labeler.user).get("/annotate/999999/").status_code == 404
 
 
+def workspace_payload(assignment) -> dict:
+    """The workspace as the annotate page gets it: through the API, as its labeler."""
+    client = APIClient()
+    client.force_authenticate(assignment.labeler.user)
+    response = client.get(f"/api/assignments/{assignment.pk}/workspace/")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
 def test_workspace_names_no_other_labeler_and_orders_lanes_like_imigue():
     mine = AssignmentFactory()
     AssignmentFactory(video=mine.video)  # the second labeler of the same video
-    config = workspace_config(mine)
+    config = workspace_payload(mine)
     assert config["assignment"]["labeler"] == mine.labeler.code
     assert config["video"]["num_frames"] == mine.video.num_frames
     assert [g["name"] for g in config["groups"]] == [
@@ -72,7 +82,7 @@ def test_workspace_carries_the_current_guidelines():
     save_guideline(project, 3, definition="old")
     save_guideline(project, 3, definition="Hand on the neck.", exclusion="Adjusting a collar.")
     save_guideline(project, None, definition="Start at the first frame of motion.")
-    config = workspace_config(mine)
+    config = workspace_payload(mine)
     c3 = next(c for c in config["categories"] if c["code"] == 3)
     assert c3["guideline"] == {
         "version": 2,

@@ -1,8 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.assignment import load_per_labeler, videos_per_pair
-from annotator.models import Labeler
-from annotator.services.assignment import AssignmentError, assign_unassigned, existing_pairs
+from annotator.services.assignment import AssignmentError, assign
 
 from ._helpers import get_project
 
@@ -16,13 +14,12 @@ class Command(BaseCommand):
     def handle(self, project, **_):
         target = get_project(project)
         try:
-            created = assign_unassigned(target)
+            done = assign(target)
         except AssignmentError as exc:
             raise CommandError(str(exc)) from exc
-        codes = dict(Labeler.objects.values_list("pk", "code"))
-        pairs = existing_pairs(target)
-        self.stdout.write(f"{len(created) // 2} videos assigned")
-        for labeler_id, load in sorted(load_per_labeler(pairs).items()):
-            self.stdout.write(f"  {codes[labeler_id]}: {load} videos")
-        for (a, b), n in sorted(videos_per_pair(pairs).items()):
-            self.stdout.write(f"  {codes[a]}-{codes[b]}: {n} shared")
+        spread = done.balance
+        self.stdout.write(f"{len(done.created) // 2} videos assigned")
+        for code, load in spread.load.items():
+            self.stdout.write(f"  {code}: {load} videos")
+        for (a, b), n in spread.pairs.items():
+            self.stdout.write(f"  {a}-{b}: {n} shared")

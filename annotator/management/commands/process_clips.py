@@ -24,9 +24,7 @@ class Command(BaseCommand):
             time.sleep(1)
         summary = processing_summary(target)
         self.stdout.write(
-            " · ".join(f"{n} {status}" for status, n in summary["by_status"].items() if n)
+            " · ".join(f"{n} {status}" for status, n in summary.counts.by_state.items() if n)
         )
-        for failed in summary["failed"]:
-            self.stdout.write(
-                f"  clip {failed['clip']} (video {failed['video']}): {failed['error']}"
-            )
+        for clip in summary.failed:
+            self.stdout.write(f"  clip {clip.pk} (video {clip.video.external_id}): {clip.error}")

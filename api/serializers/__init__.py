@@ -1,0 +1,127 @@
+"""Shapes of the API's JSON, one module per area; every response is typed here (services
+return models and plain dataclasses). Validation rules live in annotator.services."""
+
+from .accounts import (
+    LabelerCreateSerializer,
+    LabelerSerializer,
+    MeSerializer,
+    ShortcutsSerializer,
+)
+from .agreement import (
+    AgreementReportSerializer,
+    AgreementRequestSerializer,
+    AgreementRunHeaderSerializer,
+    ReviewQueueRowSerializer,
+)
+from .assignments import (
+    AssignmentSerializer,
+    BookmarkSerializer,
+    ReassignSerializer,
+    WorkspaceSerializer,
+)
+from .baselines import (
+    BaselineRunRequestSerializer,
+    BaselineRunSerializer,
+    BaselineRunStartedSerializer,
+)
+from .clips import ClipSerializer, ClipSummarySerializer
+from .common import (
+    ErrorSerializer,
+    JobSerializer,
+    JobStartedSerializer,
+    JobSummarySerializer,
+    UploadOffsetErrorSerializer,
+)
+from .projects import (
+    AssignedSerializer,
+    CategorySerializer,
+    ImportSerializer,
+    ProcessingSummarySerializer,
+    ProcessStartedSerializer,
+    ProjectSerializer,
+    TaxonomyLoadedSerializer,
+)
+from .releases import ReleaseRequestSerializer, ReleaseSerializer, ReleaseStartedSerializer
+from .review import (
+    DecisionRequestSerializer,
+    ReviewClosedSerializer,
+    ReviewDecisionSerializer,
+    VideoReviewSerializer,
+)
+from .segments import SavedSegmentSerializer, SegmentSerializer, SegmentWriteSerializer
+from .training import (
+    GuidelineRequestSerializer,
+    GuidelineSerializer,
+    ReferenceRequestSerializer,
+    ReferenceSegmentSerializer,
+    RoundComparisonSerializer,
+    RoundCreateSerializer,
+    RoundStatusSerializer,
+    TrainingResultsSerializer,
+)
+from .videos import (
+    LabelerVideoSerializer,
+    SubjectSerializer,
+    UploadCompletedSerializer,
+    UploadCreateSerializer,
+    UploadReceivedSerializer,
+    UploadSerializer,
+    VideoSerializer,
+)
+
+__all__ = [
+    "AgreementReportSerializer",
+    "AgreementRequestSerializer",
+    "AgreementRunHeaderSerializer",
+    "AssignedSerializer",
+    "AssignmentSerializer",
+    "BaselineRunRequestSerializer",
+    "BaselineRunSerializer",
+    "BaselineRunStartedSerializer",
+    "BookmarkSerializer",
+    "CategorySerializer",
+    "ClipSerializer",
+    "ClipSummarySerializer",
+    "DecisionRequestSerializer",
+    "ErrorSerializer",
+    "GuidelineRequestSerializer",
+    "GuidelineSerializer",
+    "ImportSerializer",
+    "JobSerializer",
+    "JobStartedSerializer",
+    "JobSummarySerializer",
+    "LabelerCreateSerializer",
+    "LabelerSerializer",
+    "LabelerVideoSerializer",
+    "MeSerializer",
+    "ProcessStartedSerializer",
+    "ProcessingSummarySerializer",
+    "ProjectSerializer",
+    "ReassignSerializer",
+    "ReferenceRequestSerializer",
+    "ReferenceSegmentSerializer",
+    "ReleaseRequestSerializer",
+    "ReleaseSerializer",
+    "ReleaseStartedSerializer",
+    "ReviewClosedSerializer",
+    "ReviewDecisionSerializer",
+    "ReviewQueueRowSerializer",
+    "RoundComparisonSerializer",
+    "RoundCreateSerializer",
+    "RoundStatusSerializer",
+    "SavedSegmentSerializer",
+    "SegmentSerializer",
+    "SegmentWriteSerializer",
+    "ShortcutsSerializer",
+    "SubjectSerializer",
+    "TaxonomyLoadedSerializer",
+    "TrainingResultsSerializer",
+    "UploadCompletedSerializer",
+    "UploadCreateSerializer",
+    "UploadOffsetErrorSerializer",
+    "UploadReceivedSerializer",
+    "UploadSerializer",
+    "VideoReviewSerializer",
+    "VideoSerializer",
+    "WorkspaceSerializer",
+]

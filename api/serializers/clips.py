@@ -1,0 +1,82 @@
+"""Clips (agreed and adjudicated gestures) with their processing state and privacy report."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from annotator.models import Clip
+
+from .fields import state_counts
+
+
+class ClipSerializer(serializers.ModelSerializer):
+    video_external_id = serializers.CharField(source="video.external_id", read_only=True)
+    category_code = serializers.IntegerField(source="category.code", read_only=True)
+    num_frames = serializers.SerializerMethodField()
+    # For the Clips page: what to show and how to play the clip on the source's proxy.
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    category_group = serializers.CharField(source="category.group", read_only=True)
+    subject_id = serializers.CharField(
+        source="video.subject.subject_id", read_only=True, default=None, allow_null=True
+    )
+    video_fps = serializers.FloatField(source="video.fps", read_only=True)
+    video_fps_fraction = serializers.CharField(source="video.fps_fraction", read_only=True)
+    video_num_frames = serializers.IntegerField(source="video.num_frames", read_only=True)
+    has_clip_file = serializers.SerializerMethodField()
+    has_proxy = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clip
+        fields = [
+            "id",
+            "project",
+            "video",
+            "video_external_id",
+            "start_frame",
+            "end_frame",
+            "num_frames",
+            "category_code",
+            "origin",
+            "status",
+            "error",
+            "privacy",
+            "pose_layout",
+            "processed_at",
+            "created_at",
+            "category_name",
+            "category_group",
+            "subject_id",
+            "video_fps",
+            "video_fps_fraction",
+            "video_num_frames",
+            "provenance",
+            "has_clip_file",
+            "has_proxy",
+        ]
+        read_only_fields = fields
+
+    def get_num_frames(self, clip) -> int:
+        return clip.end_frame - clip.start_frame + 1
+
+    def get_has_clip_file(self, clip) -> bool:
+        return bool(clip.clip_file)
+
+    def get_has_proxy(self, clip) -> bool:
+        return bool(clip.video.proxy_file)
+
+
+# A filtered count: only the origins and statuses the filtered clips have.
+ClipOriginPresentSerializer = state_counts(
+    "ClipOriginPresent", Clip.Origin.values, every_state=False
+)
+ClipStatusPresentSerializer = state_counts(
+    "ClipStatusPresent", Clip.Status.values, every_state=False
+)
+
+
+class ClipSummarySerializer(serializers.Serializer):
+    """annotator.services.progress.ClipSummary: the filtered clips by origin and status."""
+
+    count = serializers.IntegerField()
+    by_origin = ClipOriginPresentSerializer()
+    by_status = ClipStatusPresentSerializer()
