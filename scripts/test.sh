@@ -12,6 +12,9 @@ py=.venv/bin/python
 .venv/bin/ruff format --check . || exit 1
 # The layer and purity rules of docs/design.md §14 (.importlinter).
 .venv/bin/lint-imports || exit 1
+# Every endpoint typed, no warning (docs/design.md §14); tests/db/test_api_contract.py checks
+# that no success response is a free-form object.
+$py manage.py spectacular --fail-on-warn --file "$(mktemp --suffix=.yml)" || exit 1
 
 start_services() {
   if ! pg_isready -q -h 127.0.0.1 2>/dev/null; then
