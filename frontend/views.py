@@ -12,7 +12,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from annotator.job_scopes import project_of_scope
-from annotator.models import Assignment, Project, TrainingRound, Video
+from annotator.models import Assignment, BaselineRun, Project, TrainingRound, Video
+from annotator.services.baselines import paper_numbers, recipes
 from jobs.models import Job
 
 
@@ -54,24 +55,27 @@ def project_list(request):
     return render(request, "frontend/project_list.html", {"projects": projects})
 
 
+def _project_page(request, project_id: int, template: str):
+    """A page of one project whose data the page's script loads from the API."""
+    project = get_object_or_404(Project, pk=project_id)
+    return render(request, f"frontend/{template}", {"project": project})
+
+
 @staff_required
 def project_detail(request, project_id: int):
-    project = get_object_or_404(Project, pk=project_id)
-    return render(request, "frontend/project_detail.html", {"project": project})
+    return _project_page(request, project_id, "project_detail.html")
 
 
 @staff_required
 def agreement(request, project_id: int):
     """The agreement dashboard: R matrix, per video/category, R(θ), deltas, progress, downloads."""
-    project = get_object_or_404(Project, pk=project_id)
-    return render(request, "frontend/agreement.html", {"project": project})
+    return _project_page(request, project_id, "agreement.html")
 
 
 @staff_required
 def clips(request, project_id: int):
     """The project's clips: filters, table, player, provenance and privacy report (admins)."""
-    project = get_object_or_404(Project, pk=project_id)
-    return render(request, "frontend/clips.html", {"project": project})
+    return _project_page(request, project_id, "clips.html")
 
 
 @login_required
@@ -101,8 +105,7 @@ def review(request, video_id: int):
 
 @staff_required
 def review_queue(request, project_id: int):
-    project = get_object_or_404(Project, pk=project_id)
-    return render(request, "frontend/review_queue.html", {"project": project})
+    return _project_page(request, project_id, "review_queue.html")
 
 
 @staff_required
@@ -119,8 +122,7 @@ def job_detail(request, job_id: int):
 @staff_required
 def training_admin(request, project_id: int):
     """Guidelines editor, training rounds and the "new round" form (admins)."""
-    project = get_object_or_404(Project, pk=project_id)
-    return render(request, "frontend/training_admin.html", {"project": project})
+    return _project_page(request, project_id, "training_admin.html")
 
 
 @staff_required
@@ -156,8 +158,6 @@ def guidelines(request, project_id: int):
 @staff_required
 def baselines(request, project_id: int):
     """Start a baseline run on one of the project's releases; compare runs and the paper."""
-    from annotator.services.baselines import paper_numbers, recipes
-
     project = get_object_or_404(Project, pk=project_id)
     releases = project.releases.exclude(path="").order_by("-created_at", "-id")  # written ones
     paper = [{"model": k, "top1": v[0], "top5": v[1]} for k, v in paper_numbers().items()]
@@ -176,8 +176,6 @@ def baselines(request, project_id: int):
 @staff_required
 def baseline_run(request, run_id: int):
     """One run: live training curve, metrics against the references, confusion, artefacts."""
-    from annotator.models import BaselineRun
-
     run = get_object_or_404(BaselineRun.objects.select_related("release__project"), pk=run_id)
     return render(request, "frontend/baseline_run.html", {"run": run})
 
@@ -188,5 +186,4 @@ def baseline_run(request, run_id: int):
 @staff_required
 def releases(request, project_id: int):
     """Create a release (a job, polled), list releases with counts, sha256, validation, tar."""
-    project = get_object_or_404(Project, pk=project_id)
-    return render(request, "frontend/releases.html", {"project": project})
+    return _project_page(request, project_id, "releases.html")
