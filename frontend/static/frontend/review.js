@@ -1,6 +1,10 @@
 // The review page (docs/design.md §7): one video's two labelings side by side in the shared player
 // panel (one timeline lane per labeler), the disagreements listed by kind, and a decision
 // form — keep (category, bounds) or drop, with a reason — driven from the keyboard.
+//
+// The selection only moves when the reviewer moves it (↑/↓, n, a click): a decision keeps the
+// decided item selected, so `u` right after undoes exactly that decision and `↓` goes to the
+// item below it, never past one.
 
 import { namedLanes } from "./components/lanes.js";
 import { PlayerPanel } from "./components/player_panel.js";
@@ -17,8 +21,11 @@ const KIND_NAMES = {
   only_in_i: "Only in i",
   only_in_j: "Only in j",
 };
+const SPEEDS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2];
+const BIG_STEP = 10;
 
-const state = { data: null, selected: null, categories: new Map() };
+// decided: the items decided on this page, newest last: what `u` undoes.
+const state = { data: null, selected: null, categories: new Map(), decided: [] };
 let panel;
 let player;
 let timeline;
@@ -29,11 +36,17 @@ function segText(s) {
   return `[${s.start_frame}, ${s.end_frame}] C${s.category_code}${cat ? ` ${cat.name}` : ""}`;
 }
 
-/** "Only in i" said with the labeler's code. */
+/** What the labeler noted on a segment: "unsure" and their comment. */
+function segNotes(s) {
+  if (!s) return "";
+  return [s.unsure ? "unsure" : "", s.comment ? `“${s.comment}”` : ""].filter(Boolean).join(" ");
+}
+
+/** The kind's name as the dashboard says it ("Only in i"), with the labeler's code. */
 function kindName(kind) {
   const [li, lj] = state.data ? state.data.labelers : ["i", "j"];
-  if (kind === "only_in_i") return `Only in ${li}`;
-  if (kind === "only_in_j") return `Only in ${lj}`;
+  if (kind === "only_in_i") return `Only in i (${li})`;
+  if (kind === "only_in_j") return `Only in j (${lj})`;
   return KIND_NAMES[kind] || kind;
 }
 
@@ -131,6 +144,15 @@ function renderForm() {
   $("decision-title").textContent = `${kindName(it.kind)} · frames ${it.start_frame}–${it.end_frame}`;
   $("decision-detail").textContent =
     `${li}: ${segText(it.segment_i)} · ${lj}: ${segText(it.segment_j)} · tIoU ${it.tiou.toFixed(3)} · now: ${decisionText(it.decision)}`;
+  const notes = [[li, it.segment_i], [lj, it.segment_j]]
+    .filter(([, seg]) => segNotes(seg)).map(([code, seg]) => `${code}: ${segNotes(seg)}`);
+  $("decision-notes").textContent = notes.length ? `Labelers' notes — ${notes.join(" · ")}` : "";
+  $("decision-notes").hidden = !notes.length;
+  for (const [n, seg] of [[1, it.segment_i], [2, it.segment_j]]) {
+    const button = $(`take-${n}`);
+    button.hidden = !seg;
+    if (seg) button.textContent = `${n}: C${seg.category_code} (${state.data.labelers[n - 1]})`;
+  }
   const d = it.decision && it.decision.action === "keep" ? it.decision : null;
   const source = d || it.suggested;
   $("keep-category").value = source.category_code == null ? "" : String(source.category_code);
@@ -161,8 +183,50 @@ function move(delta) {
   select(items[next].id);
 }
 
-async function decide(action) {
+const isOpen = (it) => !(it.decision && it.decision.action);
+
+/** Select the next open item after the selected one (wrapping round), if any is open. */
+function nextOpen() {
+  const items = state.data.items;
+  const at = items.findIndex((i) => i.id === state.selected);
+  const order = [...items.slice(at + 1), ...items.slice(0, Math.max(0, at + 1))];
+  const next = order.find(isOpen);
+  if (next) select(next.id);
+  else notice("Every item is decided.");
+}
+
+/** Undo the newest decision made here (selecting its item), else the selected item's. */
+function undoLast() {
+  while (state.decided.length) {
+    const id = state.decided.pop();
+    const it = state.data.items.find((i) => i.id === id);
+    if (it && !isOpen(it)) {
+      if (id !== state.selected) select(id);
+      return decide("", it);
+    }
+  }
   const it = item();
+  if (it && !isOpen(it)) return decide("", it);
+  return notice("No decision to undo.");
+}
+
+/** Keys 1 and 2: keep the category of the first or the second labeler's segment. */
+function takeCategory(n) {
+  const it = item();
+  const seg = it && (n === 1 ? it.segment_i : it.segment_j);
+  if (!seg) return notice(`The ${n === 1 ? "first" : "second"} labeler has no segment here.`);
+  $("keep-category").value = String(seg.category_code);
+}
+
+function setSpeed(direction) {
+  const rate = player.video.playbackRate;
+  const at = SPEEDS.findIndex((s) => s >= rate - 1e-9);
+  const next = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, (at < 0 ? SPEEDS.length - 1 : at) + direction))];
+  player.setSpeed(next);
+  $("speed-select").value = String(next);
+}
+
+async function decide(action, it = item()) {
   if (!it) return notice("Select an item first (↑/↓).");
   const body = { action, version: it.decision ? it.decision.version : null };
   if (action === "keep") {
@@ -178,15 +242,13 @@ async function decide(action) {
   try {
     await post(`review/items/${it.id}/decide/`, body);
     notice("");
+    state.decided = state.decided.filter((id) => id !== it.id);
+    if (action) state.decided.push(it.id);
   } catch (err) {
     if (err instanceof ApiError && err.status === 409) notice("Another reviewer changed this item; it was reloaded.", "error");
     else return notice(`Not saved: ${err.message}`, "error");
   }
-  await load();
-  if (action && state.data.open) {
-    const next = state.data.items.find((i) => !(i.decision && i.decision.action));
-    if (next) select(next.id);
-  }
+  await load(); // the selection stays on the decided item
 }
 
 async function load() {
@@ -196,13 +258,24 @@ async function load() {
 
 function onKey(event) {
   if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+    event.preventDefault();
+    player.step(event.key === "ArrowRight" ? BIG_STEP : -BIG_STEP);
+    return;
+  }
   const keys = {
     ArrowDown: () => move(1),
     ArrowUp: () => move(-1),
+    n: nextOpen,
     ...panel.keys,
     k: () => decide("keep"),
     d: () => decide("drop"),
-    u: () => decide(""),
+    u: undoLast,
+    1: () => takeCategory(1),
+    2: () => takeCategory(2),
+    "/": () => $("keep-category").focus(),
+    ">": () => setSpeed(1),
+    "<": () => setSpeed(-1),
     "[": () => player.settled().then((f) => ($("keep-start").value = String(f))),
     "]": () => player.settled().then((f) => ($("keep-end").value = String(f))),
   };
@@ -243,7 +316,21 @@ async function main() {
   });
   $("keep-button").addEventListener("click", () => decide("keep"));
   $("drop-button").addEventListener("click", () => decide("drop"));
-  $("undo-button").addEventListener("click", () => decide(""));
+  $("undo-button").addEventListener("click", undoLast);
+  $("next-open-button").addEventListener("click", nextOpen);
+  $("take-1").addEventListener("click", () => takeCategory(1));
+  $("take-2").addEventListener("click", () => takeCategory(2));
+  $("speed-select").addEventListener("change", (e) => {
+    player.setSpeed(Number(e.target.value));
+    e.target.blur(); // back to the page's keys: → steps a frame again
+  });
+  // Enter or Escape in the category box hands the keys back to the page (k keeps at once).
+  $("keep-category").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === "Escape") {
+      e.preventDefault();
+      e.target.blur();
+    }
+  });
   $("close-button").addEventListener("click", async () => {
     try {
       const body = await post(`review/videos/${videoId}/close/`);
