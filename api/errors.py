@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -49,9 +50,17 @@ def domain_error_body(exc: errors.DomainError) -> dict[str, Any]:
     return body
 
 
+# A number the database cannot hold (an id or frame of 2**63 and up): SQLite cannot bind it
+# (OverflowError), PostgreSQL refuses it (DataError). It is the request's fault, never a 500.
+OUT_OF_RANGE = (OverflowError, DataError)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, errors.DomainError):
         return Response(domain_error_body(exc), status=STATUS[exc.kind])
+    if isinstance(exc, OUT_OF_RANGE):
+        body = {"detail": "a number in the request is out of range", "code": "out_of_range"}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if (
         response is not None

@@ -1,9 +1,9 @@
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from api.views.accounts import LabelerViewSet, me, shortcuts
+from api.views.accounts import LabelerViewSet, me, obtain_token, shortcuts
 from api.views.assignments import AssignmentViewSet
 from api.views.baselines import BaselineRunViewSet
 from api.views.clips import ClipViewSet
@@ -37,7 +37,7 @@ router.register("baseline-runs", BaselineRunViewSet, basename="baseline-run")
 urlpatterns = [
     path("me/", me, name="me"),
     path("me/shortcuts/", shortcuts, name="shortcuts"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", obtain_token, name="token"),
     path("uploads/", UploadCreateView.as_view(), name="upload-create"),
     path("uploads/<int:pk>/chunk/", UploadChunkView.as_view(), name="upload-chunk"),
     path("uploads/<int:pk>/complete/", UploadCompleteView.as_view(), name="upload-complete"),
@@ -50,7 +50,12 @@ urlpatterns = [
     path("projects/<int:project_id>/releases/", project_releases, name="project-releases"),
     path("releases/<int:release_id>/", release_detail, name="release-detail"),
     path("releases/<int:release_id>/download/", release_download, name="release-download"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),
 ]
+# The API's map is for development and the demo; a deployment publishes it only when asked
+# (settings.API_DOCS, docs/security.md).
+if settings.API_DOCS:
+    urlpatterns[-1:-1] = [
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    ]

@@ -5,9 +5,11 @@ server, and one local worker. At scale, set DATABASE_URL (PostgreSQL) and CELERY
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,18 +27,44 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media")).resolve()
 MEDIA_URL = "/media/"
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# --- The secret key (docs/security.md) ---------------------------------------------------------
+# The published development key signs sessions of the embedded default (tests, manage.py, the
+# development server). It is never accepted with MGSTUDIO_ALLOW_DEV_SECRET=0 or as a configured
+# DJANGO_SECRET_KEY, and mgstudio/wsgi.py refuses to serve with it through a real WSGI server;
+# scripts/demo.sh generates a key of its own once and keeps it in its data folder.
+DEV_SECRET_KEY = "mgstudio-dev-only-not-secret"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if SECRET_KEY == DEV_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is the published development key")
 if not SECRET_KEY:
-    if DEBUG or env_bool("MGSTUDIO_ALLOW_DEV_SECRET", True):
-        # A fixed development key keeps sessions valid across restarts of the embedded default;
-        # production sets DJANGO_SECRET_KEY (docker-compose.yml does).
-        SECRET_KEY = "mgstudio-dev-only-not-secret"
-    else:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set")
+    if not (DEBUG or env_bool("MGSTUDIO_ALLOW_DEV_SECRET", True)):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set")
+    SECRET_KEY = DEV_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
+
+# --- HTTPS in production (docs/security.md) --------------------------------------------------
+# On by default for a deployment (DEBUG off and a key of its own): redirect to HTTPS, HSTS,
+# cookies sent over HTTPS only. The embedded default on the development key (tests, manage.py)
+# and the demo on plain HTTP (MGSTUDIO_HTTPS=0 in scripts/demo.sh) go without. Behind the nginx
+# front of docker-compose.yml, which terminates TLS or forwards the scheme it was reached by,
+# MGSTUDIO_TRUST_X_FORWARDED_PROTO=1 lets Django see that a request came over HTTPS.
+HTTPS_ONLY = env_bool("MGSTUDIO_HTTPS", not DEBUG and SECRET_KEY != DEV_SECRET_KEY)
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = int(os.environ.get("MGSTUDIO_HSTS_SECONDS", 31536000 if HTTPS_ONLY else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MGSTUDIO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("MGSTUDIO_HSTS_PRELOAD", False)
+if env_bool("MGSTUDIO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Asking browsers to preload HSTS is hard to undo, so it is the operator's choice, not a warning.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# The OpenAPI schema and its Swagger page (/api/schema/, /api/docs/): for development and the
+# demo; a deployment does not publish its API's map unless asked to.
+API_DOCS = env_bool("MGSTUDIO_API_DOCS", DEBUG or SECRET_KEY == DEV_SECRET_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "annotator",
@@ -64,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into a 429 (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mgstudio.urls"
@@ -105,9 +136,34 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+# --- Authentication (docs/security.md) ---------------------------------------------------------
+# django-axes counts failed sign-ins per username and client address, on /login/ and
+# /api/auth/token/ alike (both call authenticate() with the request), and refuses that pair for
+# a cool-off once the limit is reached, even with the right password. The second backend is
+# Django's, also refusing a labeler whose Labeler row is deactivated: a session or token of a
+# deactivated account stops working on its next request.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "api.authentication.ActiveAccountBackend",
 ]
+AXES_FAILURE_LIMIT = int(os.environ.get("MGSTUDIO_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("MGSTUDIO_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "api.authentication.lockout_response"
+# Every password set through MG Studio (labelers via the API and create_labelers, admins via
+# createsuperuser) passes Django's validators: length, not common, not all digits, not the
+# username.
+_validators = "django.contrib.auth.password_validation."
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": _validators + "UserAttributeSimilarityValidator"},
+    {"NAME": _validators + "MinimumLengthValidator"},
+    {"NAME": _validators + "CommonPasswordValidator"},
+    {"NAME": _validators + "NumericPasswordValidator"},
+]
+# API tokens (POST /api/auth/token/) expire this long after they were issued (0: never); a
+# password change or a deactivation deletes the user's token at once (api/authentication.py).
+TOKEN_TTL_HOURS = float(os.environ.get("MGSTUDIO_TOKEN_TTL_HOURS", 168))
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"

@@ -1,11 +1,30 @@
 import gc
 import os
+import sys
+from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 from mgstudio.data_dirs import ensure_data_dirs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mgstudio.settings")
+
+
+def _refuse_the_development_key() -> None:
+    """A real WSGI server (gunicorn, in the demo and docker-compose.yml) never signs sessions
+    with the published development key; only manage.py's development server may, for the
+    embedded default (docs/security.md)."""
+    from django.conf import settings
+
+    served_by_manage_py = Path(sys.argv[0]).name == "manage.py"
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY and not served_by_manage_py:
+        raise ImproperlyConfigured(
+            "refusing to serve with the published development key: set DJANGO_SECRET_KEY"
+        )
+
+
+_refuse_the_development_key()
 ensure_data_dirs()
 application = get_wsgi_application()
 

@@ -6,6 +6,8 @@ from .accounts import (
     LabelerSerializer,
     MeSerializer,
     ShortcutsSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
 )
 from .agreement import (
     AgreementReportSerializer,
@@ -115,6 +117,8 @@ __all__ = [
     "ShortcutsSerializer",
     "SubjectSerializer",
     "TaxonomyLoadedSerializer",
+    "TokenRequestSerializer",
+    "TokenSerializer",
     "TrainingResultsSerializer",
     "UploadCompletedSerializer",
     "UploadCreateSerializer",

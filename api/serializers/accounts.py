@@ -43,7 +43,20 @@ class LabelerSerializer(serializers.ModelSerializer):
 
 
 class LabelerCreateSerializer(serializers.Serializer):
+    """The password must also pass Django's validators (annotator.services.accounts)."""
+
     username = serializers.CharField(max_length=150)
     code = serializers.CharField(max_length=20)
     password = serializers.CharField(write_only=True, min_length=8)
-    project = serializers.IntegerField(required=False)
+    project = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    """Send it as ``Authorization: Token <token>``; it expires after MGSTUDIO_TOKEN_TTL_HOURS."""
+
+    token = serializers.CharField(source="key")

@@ -6,12 +6,13 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from annotator.models import BaselineRun
 from annotator.services.baselines import start_run
+from api.params import optional_int_param
 from api.permissions import IsAdmin
 from api.ranges import serve_file
 from api.serializers import (
@@ -31,13 +32,10 @@ class BaselineRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         rows = BaselineRun.objects.select_related("release", "job").order_by("-created_at", "-id")
-        params = self.request.query_params
         for key, field in (("release", "release_id"), ("project", "release__project_id")):
-            value = params.get(key)
-            if value:
-                if not value.isdigit():
-                    raise serializers.ValidationError({key: "expected an id"})
-                rows = rows.filter(**{field: int(value)})
+            value = optional_int_param(self.request, key)
+            if value is not None:
+                rows = rows.filter(**{field: value})
         return rows
 
     @extend_schema(

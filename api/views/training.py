@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from annotator.models import Guideline, Labeler, Project, ReferenceSegment, TrainingRound
 from annotator.services import training
+from api.params import optional_int_param
 from api.permissions import (
     AdminOrProjectLabeler,
     AdminWritesProject,
@@ -45,8 +46,9 @@ class TrainingRoundViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         rounds = self.get_queryset()
-        if request.query_params.get("project"):
-            rounds = rounds.filter(project=request.query_params["project"])
+        project = optional_int_param(request, "project")
+        if project is not None:
+            rounds = rounds.filter(project=project)
         statuses = [training.round_status(r) for r in rounds]
         return Response(RoundStatusSerializer(statuses, many=True).data)
 
@@ -112,7 +114,7 @@ class TrainingResultsView(APIView):
         responses={200: TrainingResultsSerializer},
     )
     def get(self, request):
-        project = get_object_or_404(Project, pk=request.query_params.get("project") or 0)
+        project = get_object_or_404(Project, pk=optional_int_param(request, "project") or 0)
         self.check_object_permissions(request, project)
         if is_admin(request.user):
             labeler = get_object_or_404(Labeler, code=request.query_params.get("labeler", ""))
@@ -145,11 +147,15 @@ class GuidelinesView(APIView):
     def get(self, request, project_id: int):
         project = self._project(request, project_id)
         if request.query_params.get("history") is not None:
-            code = request.query_params.get("category")
+            code = optional_int_param(request, "category")
             rows = Guideline.objects.filter(project=project).select_related(
                 "category", "created_by"
             )
-            rows = rows.filter(category__code=code) if code else rows.filter(category__isnull=True)
+            rows = (
+                rows.filter(category__code=code)
+                if code is not None
+                else rows.filter(category__isnull=True)
+            )
             return Response(GuidelineSerializer(rows.order_by("-version"), many=True).data)
         current = training.current_guidelines(project)
         return Response(GuidelineSerializer(current.values(), many=True).data)

@@ -148,6 +148,8 @@ MATRIX = [
     ("labeler list", "get", "/api/labelers/", None, {"assigned": D, "other": D, "admin": A}),
     ("labeler detail", "get", "/api/labelers/{labeler}/", None, {"assigned": D, "other": D, "admin": A}),
     ("labeler create", "post", "/api/labelers/", {"username": "newbie", "code": "L9", "password": "longenough1"}, {"assigned": D, "other": D, "admin": 201}),
+    ("labeler deactivate", "post", "/api/labelers/{labeler}/deactivate/", None, {"assigned": D, "other": D, "admin": A}),
+    ("labeler activate", "post", "/api/labelers/{labeler}/activate/", None, {"assigned": D, "other": D, "admin": A}),
     ("upload create", "post", "/api/uploads/", {"project": "{project}", "filename": "a.mp4", "size": 5}, {"assigned": D, "other": D, "admin": 201}),
     ("upload chunk", "put", "/api/uploads/{upload}/chunk/?offset=0", b"12345", {"assigned": D, "other": D, "admin": A}),
     ("upload abort", "post", "/api/uploads/{upload}/abort/", None, {"assigned": D, "other": D, "admin": 204}),
