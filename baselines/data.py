@@ -118,23 +118,45 @@ class Release:
         clips = [c for c in self.clips if c.video_id == video_id]
         return sorted(clips, key=lambda c: (c.start_frame, c.end_frame, c.category_code))
 
+    def has_pose(self, clip_id: str) -> bool:
+        return (self.root / "poses" / f"{clip_id}.npz").is_file()
+
     def load_pose(self, clip_id: str) -> np.ndarray:
         """``(T, 22, 3)`` raw pixels + score, converted from whatever layout the file holds."""
         with np.load(self.root / "poses" / f"{clip_id}.npz") as f:
             return to_imigue22(f["keypoints"], str(f["layout"]))
 
 
+def frame_scale(pose: np.ndarray, width: int, height: int, min_score: float = 0.1) -> float:
+    """The length coordinates are divided by: the longer frame side when the release knows the
+    frame size, else the pose's own extent (the longer side of the box around every visible
+    joint of the clip). Imported videos have width and height 0; dividing by that turned every
+    coordinate into inf and the loss into NaN. A clip with at most one visible point gets 1."""
+    if width > 0 or height > 0:
+        return float(max(width, height))
+    xy = pose[..., :2]
+    seen = (pose[..., 2] >= min_score) & np.isfinite(xy).all(axis=-1)
+    if not seen.any():
+        return 1.0
+    pts = xy[seen]
+    extent = float((pts.max(axis=0) - pts.min(axis=0)).max())
+    return extent if extent > 0 else 1.0
+
+
 def normalise(pose: np.ndarray, width: int, height: int, min_score: float = 0.1) -> np.ndarray:
     """Pixels → centred, scale-free coordinates; ``(T, V, 3)`` in, ``(T, V, 3)`` out.
 
-    Both axes are divided by the longer frame side so that angles (and thus the graph's
-    geometry) survive. Each frame is centred on its Neck; frames without a Neck use the clip's
-    mean Neck, so a briefly missed shoulder does not teleport the whole body. Joints under
-    ``min_score`` become (0, 0, 0), the same marker as "not in this layout".
+    Both axes are divided by :func:`frame_scale` (the longer frame side, or the pose's extent
+    when the frame size is unknown) so that angles (and thus the graph's geometry) survive.
+    Each frame is centred on its Neck; frames without a Neck use the clip's mean Neck, so a
+    briefly missed shoulder does not teleport the whole body. Joints under ``min_score``, and
+    joints with a non-finite value, become (0, 0, 0), the same marker as "not in this layout".
     """
     out = pose.astype(np.float32, copy=True)
-    out[..., :2] /= float(max(width, height))
-    visible = out[..., 2] >= min_score
+    finite = np.isfinite(out).all(axis=-1)
+    out[~finite] = 0.0
+    out[..., :2] /= frame_scale(out, width, height, min_score)
+    visible = finite & (out[..., 2] >= min_score)
     neck = out[:, IMIGUE22_CENTER, :2]
     has_neck = visible[:, IMIGUE22_CENTER]
     if has_neck.any():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,20 @@ PAPER_NUMBERS: dict[str, tuple[float, float | None]] = {
     "emotion_lstm:tsm": (60.0, None),
     "emotion_lstm:usvae": (55.0, None),
 }
+
+
+def json_safe(value):
+    """``value`` with every NaN or infinite float replaced by None: JSON has no NaN, and a
+    database's JSON column refuses Python's ``NaN`` token (docs/design.md §11)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        return json_safe(value.item())
+    return value
 
 
 def class_ranking(train_labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -127,9 +142,16 @@ def _report_md(metrics: dict, config: dict) -> str:
     if paper:
         top5 = "—" if paper[1] is None else f"{paper[1]:.2f}"
         rows.append(f"| iMiGUE paper ({key}) | {paper[0]:.2f} | {top5} | — |")
+    left = metrics.get("left_out_without_input")
+    note = (
+        f" Left out for lack of an input file (pose or clip): {left['train']} training and "
+        f"{left['test']} test clips."
+        if left
+        else ""
+    )
     return (
         f"# Evaluation: {key}\n\n{metrics['num_train']} training and {metrics['num_test']} "
-        f"test samples, {metrics['num_classes']} classes.\n\n" + "\n".join(rows) + "\n\n"
+        f"test samples, {metrics['num_classes']} classes.{note}\n\n" + "\n".join(rows) + "\n\n"
         "The paper's numbers are on the full iMiGUE cross-subject split; compare only "
         "runs on that split.\n"
     )
@@ -143,6 +165,8 @@ def write_report(run: str | Path) -> dict:
         scores, labels, train_labels = p["scores"], p["labels"], p["train_labels"]
     config = json.loads((run / "config.json").read_text())
     metrics = compute_metrics(scores, labels, train_labels)
+    if any(config.get("left_out", {}).values()):
+        metrics["left_out_without_input"] = config["left_out"]
     key = _paper_key(config)
     paper = PAPER_NUMBERS.get(key)
     metrics["paper"] = {"key": key, "top1": paper[0], "top5": paper[1]} if paper else None
@@ -163,7 +187,9 @@ def write_report(run: str | Path) -> dict:
             )
     plot_confusion(cm, run / "confusion.png")
     (run / "report.md").write_text(_report_md(metrics, config))
-    (run / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    metrics = json_safe(metrics)
+    text = json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False)
+    (run / "metrics.json").write_text(text + "\n")
     return metrics
 
 

@@ -21,6 +21,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from baselines import evaluate
+from baselines.checks import NonFiniteLoss, UnusableRelease, release_problems, usable_clip_ids
 from baselines.data import (
     ClipDataset,
     RandomAffine,
@@ -71,10 +72,19 @@ def _eval_dataset(recipe: dict, release: Release, clips):
     return ClipDataset(release, clips, recipe.get("min_score", 0.1), tf)
 
 
+def _usable(recipe: dict, release: Release, clips) -> list:
+    """The clips whose input file (pose or RGB clip) the release holds: a release may have
+    poses for some videos only (skeletons imported for a few), and those clips are left out."""
+    have = usable_clip_ids(release.root, recipe)
+    return [c for c in clips if c.clip_id in have]
+
+
 def _datasets(recipe: dict, release: Release, protocol: str = "cross_subject"):
     """Train and test datasets plus the collate function the recipe's input kind needs."""
-    train_clips = release.split_clips("train", protocol)
-    test_set = _eval_dataset(recipe, release, release.split_clips("test", protocol))
+    train_clips = _usable(recipe, release, release.split_clips("train", protocol))
+    test_set = _eval_dataset(
+        recipe, release, _usable(recipe, release, release.split_clips("test", protocol))
+    )
     seed = recipe["seed"]
     if recipe["input"] == "rgb":
         from baselines.video import RGBClipDataset, collate_fixed
@@ -179,10 +189,14 @@ def fit(
     for epoch in range(start, recipe["epochs"]):
         model.train()
         total, correct, seen = 0.0, 0, 0
-        for x, lengths, y in loader:
+        for batch, (x, lengths, y) in enumerate(loader):
             x, y = x.to(device), y.to(device)
             with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
                 loss, logits = _batch_loss(step_model, x, lengths, y, unsupervised)
+            # Checked before the step: a NaN would reach the weights, the checkpoint and the
+            # metrics, and a retry from the last checkpoint would diverge the same way.
+            if not torch.isfinite(loss.detach()).item():
+                raise NonFiniteLoss(recipe.get("name", "run"), epoch, batch, loss.item())
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(opt)
@@ -254,6 +268,24 @@ def _report(out: Path, scores: np.ndarray, labels, train_labels, ids) -> dict:
     return evaluate.write_report(out)
 
 
+def _record_inputs(out: Path, recipe: dict, release, rel: Release, train_set, test_set) -> None:
+    """config.json also says how many clips each side had, and how many were left out for
+    lack of an input file (the report repeats it)."""
+    left_out = {
+        part: len(rel.split_clips(part)) - len(ds.clips)
+        for part, ds in (("train", train_set), ("test", test_set))
+    }
+    _write_json(
+        out / "config.json",
+        {
+            "recipe": recipe,
+            "release": str(Path(release).resolve()),
+            "inputs": {"train": len(train_set.clips), "test": len(test_set.clips)},
+            "left_out": left_out,
+        },
+    )
+
+
 def train(
     recipe: dict | str,
     release: str | Path,
@@ -270,9 +302,13 @@ def train(
     _write_json(out / "env.json", environment(recipe["seed"], dev))
     seed_everything(recipe["seed"])
     rel = Release(release)
+    problems = release_problems(rel.root, recipe)
+    if problems:
+        raise UnusableRelease(f"release {rel.root.name}: " + "; ".join(problems))
     if recipe["kind"] == "emotion":
         return _train_emotion(recipe, rel, out, dev, progress)
     train_set, test_set, collate = _datasets(recipe, rel)
+    _record_inputs(out, recipe, release, rel, train_set, test_set)
     model = build_model(
         recipe["model"], num_classes=rel.num_classes, **recipe.get("model_cfg", {})
     ).to(dev)
@@ -308,19 +344,20 @@ def clip_probabilities(run: Path, release: Release, device: torch.device) -> dic
     from baselines.video import collate_fixed
 
     collate = collate_fixed if cfg["input"] == "rgb" else collate_padded
-    everything = _eval_dataset(cfg, release, release.clips)
+    clips = _usable(cfg, release, release.clips)
+    everything = _eval_dataset(cfg, release, clips)
     if cfg["kind"] == "usvae":
         feats = torch.from_numpy(predict(model, everything, collate, device, features=True))
         # KNN memory: the training clips of the split the clip model was trained on.
         train_ids = {c.clip_id for c in release.split_clips("train")}
-        is_train = torch.tensor([c.clip_id in train_ids for c in release.clips])
-        labels = torch.tensor([c.label for c in release.clips])
+        is_train = torch.tensor([c.clip_id in train_ids for c in clips])
+        labels = torch.tensor([c.label for c in clips])
         scores = knn_scores(
             feats[is_train], labels[is_train], feats, release.num_classes, cfg.get("knn_k", 5)
         ).numpy()
     else:
         scores = predict(model, everything, collate, device)
-    return {c.clip_id: s for c, s in zip(release.clips, scores, strict=True)}
+    return {c.clip_id: s for c, s in zip(clips, scores, strict=True)}
 
 
 def _train_emotion(

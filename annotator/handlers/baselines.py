@@ -24,6 +24,7 @@ from annotator.services.baselines import (
     release_folder,
     run_dirs,
 )
+from baselines.evaluate import json_safe
 from jobs.kinds import JobKind
 from jobs.models import Job
 from jobs.registry import job_handler
@@ -59,6 +60,10 @@ def _history(folder: Path) -> list[dict]:
 
 
 def _set_metrics(run_id: int, **fields) -> None:
+    # The boundary to the JSON column: a NaN or infinite float becomes null, never a row the
+    # database refuses (which would fail the job with a confusing IntegrityError).
+    if "metrics" in fields:
+        fields["metrics"] = json_safe(fields["metrics"])
     BaselineRun.objects.filter(pk=run_id).update(**fields)
 
 
@@ -173,9 +178,14 @@ def baseline_run(ctx: JobContext) -> dict:
 
     # torch is imported here, not at the top: every web process loads this module to register
     # the handler, and only a worker that trains should pay for torch.
+    from baselines.checks import BaselineInputError
     from baselines.train import train
 
-    train(recipe, folder, work, on_epoch, device=ctx.params.get("device"))
+    try:
+        train(recipe, folder, work, on_epoch, device=ctx.params.get("device"))
+    except BaselineInputError as exc:
+        # Permanent: the same release and recipe would fail the same way on a retry.
+        raise JobInputError(str(exc), code=exc.code) from exc
     ctx.progress(0.97, "publishing artefacts", force=True)
     staged = ctx.temp_path("out")
     staged.mkdir()

@@ -122,10 +122,16 @@ class Video(models.Model):
     review_closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The video's number in every release (docs/design.md §10), given at its first release and
+    # never changed (annotator.services.release_ids); never written into a release beside its id.
+    release_number = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["project", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["project", "release_number"], name="video_release_number_unique"
+            ),
             models.UniqueConstraint(
                 fields=["project", "external_id"], name="video_external_id_unique"
             ),

@@ -149,15 +149,14 @@ def build_recipe(model_name: str, overrides: dict[str, Any] | None) -> dict:
 
 
 def check_inputs(folder: Path, recipe: dict) -> None:
-    rgb = recipe["input"] == "rgb" or (
-        recipe["kind"] == "emotion" and recipe.get("clip_recipe") == "tsm"
-    )
-    needed = "clips" if rgb else "poses"
-    if not (folder / needed).is_dir():
-        what = "RGB clips (clips/)" if rgb else "skeletons (poses/)"
+    """Refuse a run that cannot train or be evaluated on the release (no input files, an empty
+    side of a split): said now, not after a job has failed (:mod:`baselines.checks`)."""
+    from baselines.checks import release_problems
+
+    problems = release_problems(folder, recipe)
+    if problems:
         raise BaselineError(
-            f"release folder {folder} has no {what}: {recipe['name']} cannot train on it",
-            code="release_lacks_inputs",
+            f"release folder {folder}: {'; '.join(problems)}", code="release_lacks_inputs"
         )
 
 

@@ -34,6 +34,7 @@ from annotator.release import (
 from annotator.release.splits import DEFAULT_EMOTION_TEST_FRACTION, DEFAULT_TEST_FRACTION
 
 from .release_clips import NAME_RE, UNKNOWN_SUBJECT, Eligible, ReleaseError, eligible_clips
+from .release_ids import assign_release_numbers
 
 __all__ = ["SplitOptions", "build_spec", "source_date_epoch"]
 
@@ -65,16 +66,6 @@ class SplitOptions:
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> SplitOptions:
         return cls(**(data or {}))
-
-
-def _video_numbers(videos: Iterable[Video]) -> tuple[dict[int, int], str]:
-    """Release video ids: the dataset's numeric ids (iMiGUE's) when every video has one, else
-    the database ids (a free-text id could carry a file name; docs/design.md §8)."""
-    videos = list(videos)
-    ext = [v.external_id.strip() for v in videos]
-    if all(e.isdigit() for e in ext) and len({int(e) for e in ext}) == len(ext):
-        return {v.pk: int(e) for v, e in zip(videos, ext, strict=True)}, "external_id"
-    return {v.pk: v.pk for v in videos}, "database_id"
 
 
 def _clip_ids(rows: list[dict[str, Any]], clips: Sequence[Clip]) -> None:
@@ -152,9 +143,9 @@ def _processing(clips: Sequence[Clip], labels_only: bool) -> dict[str, Any]:
         return {
             "source": "imported labels (no video processing)",
             "pose_layouts": layouts,
-            "pose_source": _sorted_set(
-                (c.provenance.get("poses") or {}).get("source") for c in clips
-            ),
+            # How many clips have imported skeletons, never the files' names: a file is named
+            # after the project's own video id, which a release must not carry.
+            "imported_poses": sum(1 for c in clips if (c.provenance.get("poses") or {})),
         }
     privacy = [c.privacy for c in clips]
     return {
@@ -245,7 +236,13 @@ def build_spec(
     splits = splits or SplitOptions()
     clips = eligible.clips
     videos = sorted({c.video_id: c.video for c in clips}.values(), key=lambda v: v.pk)
-    numbers, id_source = _video_numbers(videos)
+    numbers = assign_release_numbers(project, videos)
+    # Video ids given in a protocol or a request are the project's own; the release's are the
+    # numbers (the same for videos named by a free number).
+    by_external = {v.external_id.strip(): numbers[v.pk] for v in videos}
+
+    def given_videos(ids: Iterable[Any] | None) -> list[Any]:
+        return [by_external.get(str(i).strip(), i) for i in ids or []]
 
     no_emotion = [v for v in videos if v.match_result not in ("win", "lose")]
     if no_emotion:
@@ -318,7 +315,10 @@ def build_spec(
         )
         cross = _with_given(cross, lists.train_subjects, lists.test_subjects)
         emotion = emotion_from_lists(
-            video_rows, lists.train_videos, lists.test_videos, source="protocol"
+            video_rows,
+            given_videos(lists.train_videos),
+            given_videos(lists.test_videos),
+            source="protocol",
         )
     else:
         try:
@@ -331,7 +331,7 @@ def build_spec(
                 cross = generate_cross_subject(rows, splits.test_fraction, splits.seed, categories)
             if splits.train_videos is not None or splits.test_videos is not None:
                 emotion = emotion_from_lists(
-                    video_rows, splits.train_videos or [], splits.test_videos or []
+                    video_rows, given_videos(splits.train_videos), given_videos(splits.test_videos)
                 )
             else:
                 emotion = generate_emotion(video_rows, splits.emotion_test_fraction, splits.seed)
@@ -365,7 +365,7 @@ def build_spec(
         software=_software(),
         config={
             "splits": splits.to_json(),
-            "video_ids": id_source,
+            "video_ids": "release_numbers",
             "source_date_epoch": mtime,
             "clips": len(rows),
         },
