@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from annotator.csv_safety import safe_cell
 from annotator.errors import DomainError
 
 TABLES = ("per_pair", "per_video", "per_category", "r_curve", "deltas")
@@ -68,7 +69,9 @@ def table_rows(payload: dict, table: str) -> list[list[Any]]:
 
 
 def _cell(value: Any) -> Any:
-    return "" if value is None else value
+    """Empty for None; text a spreadsheet would evaluate gets an apostrophe (a category named
+    ``=HYPERLINK(...)``, a video id ``=1+1``)."""
+    return "" if value is None else safe_cell(value)
 
 
 def render(payload: dict, table: str, fmt: str) -> tuple[str, str]:

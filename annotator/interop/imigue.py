@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import PurePath
 
+from annotator.csv_safety import safe_row
 from annotator.errors import DomainError
 
 FPS = 25
@@ -225,19 +226,21 @@ def write_imigue_csv(rows: Iterable[LabelRow], fps: int = FPS) -> str:
     for row in number_labels(rows):
         start, end = row_times(row, fps)
         writer.writerow(
-            [
-                row.video_id,
-                row.label_id,
-                format_seconds(start),
-                row.start_frame,
-                format_seconds(end),
-                row.end_frame,
-                row.code,
-                row.subject_id,
-                row.gender,
-                row.nationality,
-                row.result.capitalize(),
-            ]
+            safe_row(
+                [
+                    row.video_id,
+                    row.label_id,
+                    format_seconds(start),
+                    row.start_frame,
+                    format_seconds(end),
+                    row.end_frame,
+                    row.code,
+                    row.subject_id,
+                    row.gender,
+                    row.nationality,
+                    row.result.capitalize(),
+                ]
+            )
         )
     return out.getvalue()
 

@@ -19,6 +19,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from annotator.csv_safety import safe_row
+
 from .imigue import LabelRow, clip_id, number_labels, video_key
 
 COLUMNS = ("clip_id", "start_frame", "end_frame", "class")
@@ -40,7 +42,9 @@ def write_miga_labels(rows: Iterable[LabelRow]) -> dict[str, str]:
         writer.writerow(COLUMNS)
         for row in group:
             writer.writerow(
-                [clip_id(video_id, row.label_id), row.start_frame, row.end_frame, row.code]
+                safe_row(
+                    [clip_id(video_id, row.label_id), row.start_frame, row.end_frame, row.code]
+                )
             )
         files[miga_file_name(video_id)] = out.getvalue()
     return files

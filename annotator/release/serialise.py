@@ -5,7 +5,9 @@ Pure (no Django).
 - CSV: exactly the given columns in their order (extra keys in a row are dropped, never
   written: that is how names and file names stay out), ``csv.QUOTE_MINIMAL``, ``\\n`` line
   endings, UTF-8; ints as ``str(int)``, floats as ``repr(float)``, ``None`` as empty, booleans
-  as ``true``/``false``.
+  as ``true``/``false``; a text cell starting with ``= + - @``, a tab or a carriage return
+  (and not a plain number) gets a leading apostrophe, so that no spreadsheet runs it as a
+  formula (:mod:`annotator.csv_safety`).
 - JSON: keys sorted, two-space indentation for objects, a list of scalars on one line and a
   list of objects or lists one element per line (compact within the line), UTF-8 without
   escapes, no NaN, trailing newline. One element per line keeps a 10,000-file manifest
@@ -21,6 +23,8 @@ import json
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from annotator.csv_safety import FORMULA_STARTS, safe_cell, safe_row
 
 __all__ = ["cell", "csv_bytes", "json_bytes"]
 
@@ -41,14 +45,18 @@ def cell(value: Any) -> str:
 
 def _cells(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]):
     # The csv module already writes None as "", ints with str() and floats with repr(); only
-    # rows holding a bool (or a subclass of the plain types) go through cell().
+    # rows holding a bool (or a subclass of the plain types) go through cell(). Text that a
+    # spreadsheet would evaluate gets its apostrophe (annotator.csv_safety).
     get = operator.itemgetter(*columns)
     for row in rows:
         values = get(row) if len(columns) > 1 else (get(row),)
         if set(map(type, values)) <= _NATIVE:
-            yield values
+            if any(type(v) is str and v[:1] in FORMULA_STARTS for v in values):
+                yield safe_row(values)
+            else:
+                yield values
         else:
-            yield [cell(v) for v in values]
+            yield [safe_cell(cell(v)) for v in values]
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:

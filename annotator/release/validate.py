@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotator.csv_safety import plain_cell
 from pipeline.hashing import sha256_file
 from pipeline.process import MediaError, audio_codecs
 
@@ -85,7 +86,11 @@ def _read_csv(
         with path.open(newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             header = list(reader.fieldnames or [])
-            rows = list(reader)
+            # Cells the writer guarded against spreadsheet formulas are compared as written.
+            rows = [
+                {k: plain_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+                for row in reader
+            ]
     except (UnicodeDecodeError, csv.Error) as exc:
         problems.append(Problem(rel, f"unreadable CSV: {exc}"))
         return []

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotator.csv_safety import safe_cell
 from pipeline.hashing import sha256_file
 
 from .chart import class_distribution_png
@@ -143,9 +144,9 @@ def _r_matrix_csv(reliability: Mapping[str, Any] | None) -> bytes | None:
     labelers = [str(x) for x in reliability["labelers"]]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["labeler", *labelers])
+    w.writerow(["labeler", *map(safe_cell, labelers)])
     for name, row in zip(labelers, reliability.get("r_matrix", []), strict=False):
-        w.writerow([name, *[cell(v) for v in row]])
+        w.writerow([safe_cell(name), *[cell(v) for v in row]])
     return buf.getvalue().encode("utf-8")
 
 
