@@ -1,4 +1,3 @@
-import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,6 +7,7 @@ from annotator.services.ingest import IngestError, import_folder
 from jobs.models import Job
 
 from ._helpers import get_project
+from ._wait import INGEST_QUEUES, add_inline_argument, jobs_of, run_here_or_wait, wait_for_jobs
 
 
 class Command(BaseCommand):
@@ -20,9 +20,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wait", action="store_true", help="wait until every ingest job has ended"
         )
+        add_inline_argument(parser)
 
-    def handle(self, folder, metadata, project, wait=False, **_):
+    def handle(self, folder, metadata, project, wait=False, inline=None, **_):
         target = get_project(project)
+        here = run_here_or_wait(self, INGEST_QUEUES, inline) if wait else False
         try:
             text = Path(metadata).read_text(encoding="utf-8")
             report = import_folder(target, Path(folder), text)
@@ -35,8 +37,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  skipped {line}")
         if wait and report.jobs:
             ids = [j.pk for j in report.jobs]
-            while Job.objects.filter(pk__in=ids, state__in=Job.ACTIVE_STATES).exists():
-                time.sleep(1)
+            wait_for_jobs(self, *jobs_of(ids), here=here, inline=inline, name="import_videos")
             names = {video.pk: video.external_id for video in report.created}
             for job in Job.objects.filter(pk__in=ids):
                 line = f"  {names.get(job.params.get('video'), '?')}: {job.state}"

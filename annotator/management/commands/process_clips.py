@@ -1,11 +1,15 @@
-import time
-
 from django.core.management.base import BaseCommand
 
-from annotator.models import Clip
 from annotator.services.processing import process_project, processing_summary
 
 from ._helpers import get_project
+from ._wait import (
+    PROCESSING_QUEUES,
+    add_inline_argument,
+    clip_chains,
+    run_here_or_wait,
+    wait_for_jobs,
+)
 
 
 class Command(BaseCommand):
@@ -15,13 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("--project", required=True)
         parser.add_argument("--skip-failed", action="store_true", help="do not retry failed clips")
         parser.add_argument("--wait", action="store_true", help="wait until every clip is done")
+        add_inline_argument(parser)
 
-    def handle(self, project, skip_failed=False, wait=False, **_):
+    def handle(self, project, skip_failed=False, wait=False, inline=None, **_):
         target = get_project(project)
+        here = run_here_or_wait(self, PROCESSING_QUEUES, inline) if wait else False
         started = process_project(target, include_failed=not skip_failed)
         self.stdout.write(f"{len(started)} clips sent to processing")
-        while wait and target.clips.filter(status=Clip.Status.PROCESSING).exists():
-            time.sleep(1)
+        if wait:
+            wait_for_jobs(
+                self, *clip_chains(target), here=here, inline=inline, name="process_clips"
+            )
         summary = processing_summary(target)
         self.stdout.write(
             " · ".join(f"{n} {status}" for status, n in summary.counts.by_state.items() if n)
