@@ -19,6 +19,8 @@ class Project(models.Model):
         max_length=20, choices=BoundsRule.choices, default=BoundsRule.MEAN
     )
     labelers = models.ManyToManyField("annotator.Labeler", related_name="projects", blank=True)
+    # Processing extracts poses (docs/design.md §8-9); off, clips end processed once verified.
+    extract_poses = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

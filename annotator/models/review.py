@@ -128,6 +128,9 @@ class Clip(models.Model):
     clip_sha256 = models.CharField(max_length=64, blank=True)
     pose_sha256 = models.CharField(max_length=64, blank=True)
     privacy = models.JSONField(default=dict, blank=True)
+    # How the poses were made: backend, model, layout and the backend's settings (written by the
+    # pose stage, as the blur settings are in `privacy`); empty when the clip has no poses.
+    pose_settings = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     # The job of the processing stage the clip is in, or was in last (cut, privacy, poses).
     processing_job = models.ForeignKey(
