@@ -4,11 +4,11 @@ Everything is checked before anything is written, and the writing happens in one
 an unknown video id, an unknown category or a frame outside a video refuses the whole file.
 
 Idempotency: each imported segment gets a deterministic ``client_uuid`` — uuid5 over the
-project, the labeler, the video, the bounds and the category code. Importing the same file again
-finds the same uuids already live and writes nothing. A video where the labeler already has
-other live segments (an earlier, different import, or work done in MG Studio) is refused unless
-``replace=True``; then the old segments not in the file are soft-deleted (with history), those
-identical to a file row are kept, and the rest are created.
+project, the labeler, the video, the bounds and the category code, keyed with the secret key.
+Importing the same file again finds the same uuids already live and writes nothing. A video
+where the labeler already has other live segments (an earlier, different import, or work done
+in MG Studio) is refused unless ``replace=True``; then the old segments not in the file are
+soft-deleted (with history), those identical to a file row are kept, and the rest are created.
 
 Design §5: importers keep what the source says and report what they found. Overlaps are kept and
 the same-category ones counted; exact duplicates (same video, bounds and category) are skipped
@@ -17,10 +17,13 @@ and reported, because the database rules refuse them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
@@ -37,9 +40,12 @@ MAX_LISTED = 10
 def segment_uuid(
     project: Project, labeler: Labeler, video_id: str, start: int, end: int, code: int
 ) -> uuid.UUID:
-    """The deterministic client uuid of an imported segment."""
+    """The deterministic client uuid of an imported segment. The name is keyed with the secret
+    key: from the public facts alone (ids, bounds, code) another labeler could otherwise compute
+    it and, by posting a segment under it, learn whether the segment exists (docs/security.md)."""
     name = f"{project.pk}/{labeler.pk}/{video_id}/{start}/{end}/{code}"
-    return uuid.uuid5(IMPORT_NAMESPACE, name)
+    keyed = hmac.new(settings.SECRET_KEY.encode(), name.encode(), hashlib.sha256).hexdigest()
+    return uuid.uuid5(IMPORT_NAMESPACE, keyed)
 
 
 @dataclass
