@@ -7,6 +7,7 @@
 // Frames come from the media time of the presented frame (FramePlayer, as in the labeler
 // workspace), so the readout is the frame on screen. window.mgstudio.clips exposes the state.
 
+import { showFaceReport } from "./components/face_report.js";
 import { FramePlayer, parseRate } from "./components/player.js";
 import { apiUrl, get, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
@@ -264,6 +265,7 @@ function showDetails(clip) {
       ? `Verdict: ${verdict.text}`
       : "Not checked yet: the report is made when the clip is processed.";
   facts($("clip-privacy"), privacyRows(clip));
+  showFaceReport($("clip-privacy"), clip.privacy);
   const processButton = $("clip-process");
   const canProcess = clip.status === "agreed" || clip.status === "failed";
   processButton.hidden = !canProcess;
