@@ -7,6 +7,9 @@ from django.db import models
 
 from .history import AppendOnlyModel
 
+COMMENT_MAX = 2000
+NOTE_FIELDS = ("comment", "unsure", "overlap_confirmed")
+
 
 class Labeler(models.Model):
     """A trained person who marks MGs. Admins are staff users and need no Labeler row."""
@@ -70,6 +73,11 @@ class Segment(models.Model):
     category = models.ForeignKey("annotator.Category", on_delete=models.PROTECT)
     version = models.PositiveIntegerField(default=1)
     is_deleted = models.BooleanField(default=False)
+    # The labeler's notes for the reviewer (docs/design.md §5): a comment, "unsure", and that an
+    # overlap with another segment of the same category is intended.
+    comment = models.TextField(blank=True, default="", max_length=COMMENT_MAX)
+    unsure = models.BooleanField(default=False)
+    overlap_confirmed = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -96,13 +104,18 @@ class Segment(models.Model):
         return self.end_frame - self.start_frame + 1
 
     def snapshot(self) -> dict:
-        return {
+        """The history's view of the segment; the notes appear once set (absent: empty)."""
+        snap = {
             "start_frame": self.start_frame,
             "end_frame": self.end_frame,
             "category_code": self.category.code,
             "version": self.version,
             "is_deleted": self.is_deleted,
         }
+        for note in NOTE_FIELDS:
+            if getattr(self, note):
+                snap[note] = getattr(self, note)
+        return snap
 
 
 class SegmentHistory(AppendOnlyModel):

@@ -162,6 +162,9 @@ def insert_segment(
     category_id: int,
     user_id: int | None,
     now: datetime,
+    comment: str = "",
+    unsure: bool = False,
+    overlap_confirmed: bool = False,
 ) -> int:
     """Insert a new segment at version 1, as ``Segment.objects.create`` would; returns its pk."""
     stamp = _prep(Segment, "created_at", now)
@@ -175,6 +178,9 @@ def insert_segment(
             "category_id": category_id,
             "version": 1,
             "is_deleted": False,
+            "comment": comment,
+            "unsure": unsure,
+            "overlap_confirmed": overlap_confirmed,
             "created_by_id": user_id,
             "created_at": stamp,
             "updated_by_id": user_id,
@@ -206,18 +212,22 @@ def insert_history(
 
 
 def update_segment_row(segment: Segment, now: datetime) -> None:
-    """Write ``segment``'s editable columns (frames, category, version, deleted flag, who and
-    when); the caller has the row locked."""
+    """Write ``segment``'s editable columns (frames, category, version, deleted flag, notes, who
+    and when); the caller has the row locked."""
     with connection.cursor() as cur:
         cur.execute(
             f"UPDATE {_t(Segment)} SET start_frame = %s, end_frame = %s, category_id = %s, "
-            f"version = %s, is_deleted = %s, updated_by_id = %s, updated_at = %s WHERE id = %s",
+            f"version = %s, is_deleted = %s, comment = %s, unsure = %s, overlap_confirmed = %s, "
+            f"updated_by_id = %s, updated_at = %s WHERE id = %s",
             [
                 segment.start_frame,
                 segment.end_frame,
                 segment.category_id,
                 segment.version,
                 segment.is_deleted,
+                segment.comment,
+                segment.unsure,
+                segment.overlap_confirmed,
                 segment.updated_by_id,
                 _prep(Segment, "updated_at", now),
                 segment.pk,

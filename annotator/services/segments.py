@@ -66,6 +66,24 @@ class SaveResult:
     warnings: list[str]
 
 
+@dataclass(frozen=True)
+class Notes:
+    """What a labeler notes on a segment for the reviewer; None leaves a note as it is."""
+
+    comment: str | None = None
+    unsure: bool | None = None
+    overlap_confirmed: bool | None = None
+
+    def apply(self, segment: Segment) -> None:
+        for name in ("comment", "unsure", "overlap_confirmed"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(segment, name, value)
+
+
+NO_NOTES = Notes()
+
+
 def _check_rules(
     assignment_id: int,
     num_frames: int | None,
@@ -126,6 +144,7 @@ def create_segment(
     category_code: int,
     client_uuid: uuid.UUID | None = None,
     owner=None,
+    notes: Notes = NO_NOTES,
 ) -> SaveResult:
     """Create once per client uuid: a retried POST returns the segment it already made.
 
@@ -170,6 +189,7 @@ def create_segment(
         updated_by_id=user_id,
         updated_at=now,
     )
+    notes.apply(segment)
     segment.pk = sql.insert_segment(
         assignment_id=assignment_id,
         client_uuid=client_uuid,
@@ -178,6 +198,9 @@ def create_segment(
         category_id=category.pk,
         user_id=user_id,
         now=now,
+        comment=segment.comment,
+        unsure=segment.unsure,
+        overlap_confirmed=segment.overlap_confirmed,
     )
     segment._state.adding, segment._state.db = False, connection.alias
     sql.insert_history(
@@ -239,6 +262,7 @@ def update_segment(
     category_code: int | None = None,
     owner=None,
     blind: bool = False,
+    notes: Notes = NO_NOTES,
 ) -> SaveResult:
     segment = _locked(segment, owner, blind)
     _check_open(segment.assignment_state)
@@ -258,6 +282,7 @@ def update_segment(
         segment.assignment_id, segment.video_num_frames, start, end, category, exclude_pk=segment.pk
     )
     segment.start_frame, segment.end_frame, segment.category = start, end, category
+    notes.apply(segment)
     _write_edit(segment, "update", before, user)
     return SaveResult(segment, False, warnings)
 

@@ -41,11 +41,22 @@ class ReviewDecisionSerializer(serializers.ModelSerializer):
 
 
 class ReviewSegmentSerializer(serializers.ModelSerializer):
+    """A submitted segment with the labeler's notes for the reviewer."""
+
     category_code = serializers.IntegerField(source="category.code")
 
     class Meta:
         model = Segment
-        fields = ["id", "client_uuid", "start_frame", "end_frame", "category_code"]
+        fields = [
+            "id",
+            "client_uuid",
+            "start_frame",
+            "end_frame",
+            "category_code",
+            "comment",
+            "unsure",
+            "overlap_confirmed",
+        ]
 
 
 class KeepSerializer(serializers.Serializer):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from annotator.services.segments import SaveResult
+from annotator.models.labeling import COMMENT_MAX
+from annotator.services.segments import Notes, SaveResult
 
 
 class SegmentSerializer(serializers.Serializer):
@@ -19,6 +20,11 @@ class SegmentSerializer(serializers.Serializer):
     category_code = serializers.IntegerField(source="category.code", read_only=True)
     version = serializers.IntegerField(read_only=True)
     is_deleted = serializers.BooleanField(read_only=True)
+    comment = serializers.CharField(read_only=True)
+    unsure = serializers.BooleanField(read_only=True)
+    overlap_confirmed = serializers.BooleanField(
+        read_only=True, help_text="the labeler confirmed an overlap of its category as intended"
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -43,3 +49,13 @@ class SegmentWriteSerializer(serializers.Serializer):
     end_frame = serializers.IntegerField(required=False)
     category_code = serializers.IntegerField(required=False)
     version = serializers.IntegerField(required=False)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=COMMENT_MAX, trim_whitespace=False
+    )
+    unsure = serializers.BooleanField(required=False)
+    overlap_confirmed = serializers.BooleanField(required=False)
+
+    def notes(self) -> Notes:
+        """The notes the request sets (validated first)."""
+        v = self.validated_data
+        return Notes(v.get("comment"), v.get("unsure"), v.get("overlap_confirmed"))

@@ -59,6 +59,7 @@ class SegmentViewSet(viewsets.ModelViewSet):
             category_code=fields["category_code"],
             client_uuid=fields.get("client_uuid"),
             owner=request.user,
+            notes=data.notes(),
         )
         return Response(
             SavedSegmentSerializer(result).data,
@@ -79,6 +80,7 @@ class SegmentViewSet(viewsets.ModelViewSet):
             start_frame=fields.get("start_frame"),
             end_frame=fields.get("end_frame"),
             category_code=fields.get("category_code"),
+            notes=data.notes(),
             **self._writer(),
         )
         return Response(SavedSegmentSerializer(result).data)

@@ -12,7 +12,7 @@ import pytest
 from annotator.models import Assignment, Clip, Disagreement, ReviewDecisionHistory
 from annotator.services import assignment as assignment_service
 from annotator.services.agreement import record_run
-from annotator.services.segments import create_segment
+from annotator.services.segments import Notes, create_segment
 from tests.support.annotate_helpers import make_ready_video, settle
 from tests.support.browser import create_admin, create_labeler, login
 from tests.support.factories import ProjectFactory
@@ -31,8 +31,19 @@ def reviewed_project(media_root):
         labeler = create_labeler(username, code, projects=[project])
         assignment = Assignment.objects.create(video=video, labeler=labeler, position=1)
         for start, end, cat in segments:
+            # The labeler's notes reach the reviewer.
+            notes = (
+                Notes(comment="hand at the ear?", unsure=True)
+                if (code, cat) == ("A1", 3)
+                else Notes()
+            )
             create_segment(
-                assignment, labeler.user, start_frame=start, end_frame=end, category_code=cat
+                assignment,
+                labeler.user,
+                start_frame=start,
+                end_frame=end,
+                category_code=cat,
+                notes=notes,
             )
         assignment_service.submit(assignment)
     record_run(project)
@@ -44,9 +55,7 @@ def selected_kind(page) -> str:
 
 
 def wait_open(page, n: int) -> None:
-    page.wait_for_function(
-        f"document.getElementById('review-state').textContent === '{n} open'"
-    )
+    page.wait_for_function(f"document.getElementById('review-state').textContent === '{n} open'")
 
 
 def test_a_review_session_from_queue_to_clips(live_server, ui_page, media_root, tmp_path):
@@ -87,6 +96,9 @@ def test_a_review_session_from_queue_to_clips(live_server, ui_page, media_root, 
     page.keyboard.press("n")  # explicitly on to the next open item
     page.wait_for_function(
         "document.querySelector('#items-table tr.selected')?.dataset.kind === 'label_conflict'"
+    )
+    assert page.locator("#decision-notes").inner_text() == (
+        "Labelers' notes — A1: unsure “hand at the ear?”"
     )
     # Label conflict: 2 takes the second labeler's category, 1 the first's.
     assert page.locator("#keep-category").input_value() == ""
