@@ -8,6 +8,7 @@ from api.views.assignments import AssignmentViewSet
 from api.views.baselines import BaselineRunViewSet
 from api.views.clips import ClipViewSet
 from api.views.jobs import JobViewSet
+from api.views.label_exports import label_export_download, project_label_exports
 from api.views.projects import ProjectViewSet
 from api.views.releases import project_releases, release_detail, release_download
 from api.views.review import close as review_close
@@ -50,6 +51,14 @@ urlpatterns = [
     path("projects/<int:project_id>/releases/", project_releases, name="project-releases"),
     path("releases/<int:release_id>/", release_detail, name="release-detail"),
     path("releases/<int:release_id>/download/", release_download, name="release-download"),
+    path(
+        "projects/<int:project_id>/label-exports/",
+        project_label_exports,
+        name="project-label-exports",
+    ),
+    path(
+        "label-exports/<int:job_id>/download/", label_export_download, name="label-export-download"
+    ),
     path("", include(router.urls)),
 ]
 # The API's map is for development and the demo; a deployment publishes it only when asked

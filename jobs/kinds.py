@@ -24,6 +24,7 @@ class JobKind(StrEnum):
     CLIP_PRIVACY = "clip_privacy"
     CLIP_POSES = "clip_poses"
     RELEASE = "release"
+    LABEL_EXPORT = "label_export"
     BASELINE_RUN = "baseline_run"
 
     @property
@@ -39,5 +40,6 @@ QUEUE_OF_KIND: dict[JobKind, Queue] = {
     JobKind.CLIP_PRIVACY: Queue.GPU,
     JobKind.CLIP_POSES: Queue.GPU,
     JobKind.RELEASE: Queue.EXPORT,
+    JobKind.LABEL_EXPORT: Queue.EXPORT,
     JobKind.BASELINE_RUN: Queue.GPU,
 }

@@ -1,6 +1,7 @@
 // The releases page: create a release (a job: its progress is polled here), list the
 // project's releases with counts, the tar's sha256, the validation result and the download.
 
+import { mountLabelExports } from "./components/label_exports.js";
 import { get, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber } from "./lib/format.js";
@@ -105,3 +106,4 @@ form.addEventListener("submit", async (event) => {
 });
 
 poller.now();
+mountLabelExports($("label-exports"), projectId);
