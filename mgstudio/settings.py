@@ -187,8 +187,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_BYTES + (1 << 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_BYTES + (1 << 20)
 # An upload with no chunk for this long is abandoned: its partial file is removed.
 UPLOAD_STALE_AFTER_SECONDS = float(os.environ.get("MGSTUDIO_UPLOAD_STALE_AFTER_SECONDS", 86400))
-# Folders an admin may bulk-import from (server side); empty means any readable folder.
-IMPORT_ROOTS = [p for p in os.environ.get("MGSTUDIO_IMPORT_ROOTS", "").split(os.pathsep) if p]
+# --- Files and ingest limits (docs/security.md) ------------------------------------------------
+# Folders an admin may bulk-import from through the API, separated by ":". Never the whole
+# filesystem: unset, it is one dedicated folder under the data folder (the entry points make it).
+IMPORT_ROOTS = [p for p in os.environ.get("MGSTUDIO_IMPORT_ROOTS", "").split(os.pathsep) if p] or [
+    str(DATA_DIR / "import")
+]
+# An upload declaring more bytes than this is refused when it is created.
+MAX_UPLOAD_BYTES = int(os.environ.get("MGSTUDIO_MAX_UPLOAD_BYTES", 20 << 30))
+# Sources with larger frames (either orientation; browsers decode H.264 up to 4096x2304) or a
+# longer duration are refused at probe, before anything decodes them.
+MAX_VIDEO_SIZE = tuple(
+    int(side) for side in os.environ.get("MGSTUDIO_MAX_VIDEO_SIZE", "4096x2304").lower().split("x")
+)
+MAX_VIDEO_SECONDS = float(os.environ.get("MGSTUDIO_MAX_VIDEO_SECONDS", 4 * 3600))
 
 # Behind the front proxy (docker-compose), Django authorises a media request and hands the
 # bytes to nginx with X-Accel-Redirect; without it Django serves ranges itself.

@@ -30,7 +30,29 @@ from pipeline.process import (
     run_ffmpeg_with_progress,
 )
 
-__all__ = ["MediaError", "StrPath", "VideoInfo", "make_proxy", "probe_video", "read_frame"]
+__all__ = [
+    "SOURCE_ERROR_CODES",
+    "Limits",
+    "MediaError",
+    "StrPath",
+    "VideoInfo",
+    "make_proxy",
+    "probe_video",
+    "read_frame",
+]
+
+# The codes probe_video raises: each says the file itself cannot be ingested.
+SOURCE_ERROR_CODES = frozenset(
+    {
+        "not_a_video",
+        "no_video_stream",
+        "zero_frames",
+        "truncated",
+        "variable_frame_rate",
+        "too_large",
+        "too_long",
+    }
+)
 
 # Demuxers that open still images (or text, as ANSI art), besides the "*_pipe" image ones:
 # never a video, whatever frame count ffprobe reports. Animated GIF/WebP are judged like videos.
@@ -97,6 +119,42 @@ class VideoInfo:
     video_codec: str
     container: str  # ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     start_time: float  # seconds; the proxy's is always 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest source ingest accepts: frame size in either orientation, and duration.
+
+    Checked at probe, before anything decodes a frame: a source over them could exhaust a
+    worker's memory (a 16000×16000 frame is 384 MB decoded; the proxy of a ten-frame file of
+    them grew past 10 GB).
+    """
+
+    max_size: tuple[int, int]  # (long side, short side) or (short, long): the order is free
+    max_seconds: float
+
+    def check(self, width: int, height: int, seconds: float | None) -> None:
+        """Raise ``too_large`` or ``too_long`` for a video over the limits."""
+        big, small = max(self.max_size), min(self.max_size)
+        if max(width, height) > big or min(width, height) > small:
+            raise MediaError(
+                "too_large",
+                f"The video's frames are {width}×{height}, larger than the {big}×{small} this "
+                "server accepts (in either orientation); please scale it down.",
+            )
+        if seconds is not None and seconds > self.max_seconds:
+            raise MediaError(
+                "too_long",
+                f"The video lasts {_duration(seconds)}, longer than the "
+                f"{_duration(self.max_seconds)} this server accepts; please cut it.",
+            )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def _ffprobe(path: StrPath, **kwargs: Any) -> dict[str, Any]:
@@ -190,8 +248,12 @@ def _declared_seconds(stream: dict[str, Any]) -> float | None:
     return None
 
 
-def probe_video(path: StrPath) -> VideoInfo:
-    """Probe ``path`` and count its frames; raise MediaError for anything we cannot ingest."""
+def probe_video(path: StrPath, limits: Limits | None = None) -> VideoInfo:
+    """Probe ``path`` and count its frames; raise MediaError for anything we cannot ingest.
+
+    With ``limits``, a video over them is refused from its headers (before its packets are
+    even counted) and again once its exact duration is known.
+    """
     if not os.path.isfile(path):
         raise MediaError("not_a_video", "The file does not exist.")
     if os.path.getsize(path) == 0:
@@ -212,6 +274,11 @@ def probe_video(path: StrPath) -> VideoInfo:
             raise MediaError("no_video_stream", "This file has sound but no video stream.")
         raise MediaError("not_a_video", "This file contains no video.")
     video = videos[0]  # the one ffmpeg's "V:0" (and so the proxy) uses
+    if limits is not None:
+        declared = _declared_seconds(video)
+        if declared is None and fmt.get("duration") not in (None, "N/A"):
+            declared = float(fmt["duration"])
+        limits.check(*display_size(video), declared)
 
     # Pass 2 demuxes the whole video stream (no decoding): exact packet count + timestamps.
     counted = _ffprobe(
@@ -269,6 +336,8 @@ def probe_video(path: StrPath) -> VideoInfo:
                 f"{declared:.2f} s but its frames stop at {end:.2f} s.",
             )
     width, height = display_size(video)
+    if limits is not None:
+        limits.check(width, height, float(num_frames / rate))
     start = video.get("start_time", fmt.get("start_time"))
     return VideoInfo(
         fps=float(rate),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import signal
 import subprocess
@@ -35,6 +36,24 @@ _TRUNCATION_HINTS = (
     "error splitting the input",
     "corrupt",
     "error while decoding",
+)
+
+
+# ffmpeg messages meaning it could not write its output (ours to fix, never the input's fault).
+_OUTPUT_HINTS = (
+    "error writing trailer",
+    "could not write header",
+    "error opening output",
+    "av_interleaved_write_frame",
+    "unable to re-open",
+    "error closing file",
+    "no space left on device",
+    "disk quota exceeded",
+    "read-only file system",
+)
+_IO_ERRORS = frozenset(
+    os.strerror(code)
+    for code in (errno.ENOENT, errno.EACCES, errno.EIO, errno.ENOTDIR, errno.EISDIR, errno.EPERM)
 )
 
 
@@ -85,11 +104,38 @@ def count_frames(path: StrPath) -> int:
     return int(streams[0].get("nb_read_packets") or 0)
 
 
-def transcode_error(stderr: str) -> MediaError:
+def _failed_line(stderr: str, inputs: tuple[str, ...]) -> str | None:
+    """The line of ffmpeg's stderr saying it could not write its output, if there is one.
+
+    Writing is our side: a full disk, the work folder removed under ffmpeg, a permission. Such a
+    failure says nothing about the input, so it must never be taken for a bad video.
+    """
+    for line in stderr.splitlines():
+        lowered = line.lower()
+        if any(hint in lowered for hint in _OUTPUT_HINTS):
+            return line.strip()
+        # "<path>: <errno text>" names the file ffmpeg failed on; it is ours unless an input.
+        path, _, reason = line.strip().rpartition(": ")
+        if reason in _IO_ERRORS and path and path not in inputs:
+            return line.strip()
+    return None
+
+
+def transcode_error(stderr: str, inputs: tuple[str, ...] = ()) -> MediaError:
+    """The MediaError for ffmpeg's ``stderr``: ``output_failed`` when it could not write (not
+    the input's fault), ``truncated`` when the input's data breaks off, else
+    ``transcode_failed``. ``inputs`` are the argv's ``-i`` files."""
+    output = _failed_line(stderr, inputs)
+    if output is not None:
+        return MediaError("output_failed", f"Writing the video failed ({output[:300]}).")
     detail = stderr.strip().splitlines()[-1][:300] if stderr.strip() else "no details"
     if any(hint in stderr.lower() for hint in _TRUNCATION_HINTS):
         return MediaError("truncated", f"The video data is damaged or incomplete ({detail}).")
     return MediaError("transcode_failed", f"Making the video failed ({detail}).")
+
+
+def _inputs(argv: list[str]) -> tuple[str, ...]:
+    return tuple(argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "-i")
 
 
 def run_ffmpeg(argv: list[str]) -> None:
@@ -99,7 +145,7 @@ def run_ffmpeg(argv: list[str]) -> None:
     )
     stderr = proc.stderr.decode(errors="replace")
     if proc.returncode != 0 or stderr.strip():
-        raise transcode_error(stderr)
+        raise transcode_error(stderr, _inputs(argv))
 
 
 @dataclass
@@ -151,7 +197,7 @@ def run_ffmpeg_with_progress(
                     on_progress(fraction)
     if running.proc.returncode != 0 or running.stderr.strip():
         # At -v error anything on stderr is a demux/decode error: frames may be garbage.
-        raise transcode_error(running.stderr)
+        raise transcode_error(running.stderr, _inputs(argv))
 
 
 def decode_rgb_argv(path: StrPath) -> list[str]:

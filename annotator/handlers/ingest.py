@@ -23,21 +23,28 @@ def _media_path(relative: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relative
 
 
+# Failures that condemn the source itself: what probing it found, or a copy of another video.
+# Anything else (our disk, the transcode, a lost worker, attempts used up) keeps the source.
+_BAD_SOURCE = media.SOURCE_ERROR_CODES | {"duplicate"}
+
+
 def _reject_video(job: Job, code: str, message: str) -> None:
-    """An ingest that ended failed: the row says why, and its files are removed."""
+    """An ingest that ended failed: the row says why. Only a bad source is deleted; after a
+    failure on our side the source stays, so the job can be retried (POST /api/jobs/{id}/retry/)."""
     video = Video.objects.filter(pk=job.params.get("video")).first()
     if video is None:
         return
-    for relative in (video.source_file, video.proxy_file):
-        if relative:
-            _media_path(relative).unlink(missing_ok=True)
-    Video.objects.filter(pk=video.pk).update(
-        status=Video.Status.REJECTED,
-        error_code=code,
-        error=message,
-        source_file="",
-        proxy_file="",
-    )
+    update = {"status": Video.Status.REJECTED, "error_code": code, "error": message}
+    if code in _BAD_SOURCE:
+        for relative in (video.source_file, video.proxy_file):
+            if relative:
+                _media_path(relative).unlink(missing_ok=True)
+        update.update(source_file="", proxy_file="")
+    Video.objects.filter(pk=video.pk).update(**update)
+
+
+def _limits() -> media.Limits:
+    return media.Limits(max_size=settings.MAX_VIDEO_SIZE, max_seconds=settings.MAX_VIDEO_SECONDS)
 
 
 @job_handler(JobKind.INGEST, on_failed=_reject_video)
@@ -69,8 +76,9 @@ def ingest(ctx: JobContext) -> dict:
 
     ctx.progress(0.05, "probing", force=True)
     try:
-        info = media.probe_video(source)
+        info = media.probe_video(source, _limits())
     except media.MediaError as exc:
+        # Only the probe of the source judges the input; see _BAD_SOURCE.
         raise JobInputError(str(exc), code=exc.code) from exc
     ctx.log(
         f"probed: {info.width}x{info.height} {info.fps_fraction} fps, {info.num_frames} frames, "
@@ -89,12 +97,10 @@ def ingest(ctx: JobContext) -> dict:
 
     ctx.progress(0.1, "making the browser proxy", force=True)
     temp = ctx.temp_path("proxy.mp4")
-    try:
-        media.make_proxy(
-            source, temp, info, on_progress=lambda f: ctx.progress(0.1 + 0.9 * f, "proxy")
-        )
-    except media.MediaError as exc:
-        raise JobInputError(str(exc), code=exc.code) from exc
+    # A source that probed well and still fails here failed on our side (a full disk, a work
+    # folder removed, ffmpeg killed) far more often than by its own fault: the error is
+    # transient, retried, and never costs the source.
+    media.make_proxy(source, temp, info, on_progress=lambda f: ctx.progress(0.1 + 0.9 * f, "proxy"))
     relative = ctx.publish(temp, f"proxies/{video.project_id}/{video.pk}.mp4")
     Video.objects.filter(pk=video.pk).update(proxy_file=relative, status=Video.Status.READY)
     return {"video": video.pk, "num_frames": info.num_frames, "fps": info.fps_fraction}

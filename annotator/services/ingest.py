@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,12 @@ from django.db import transaction
 
 from annotator.errors import CONFLICT, DomainError
 from annotator.job_scopes import project_scope, video_scope
-from annotator.metadata import VIDEO_EXTENSIONS, parse_metadata
+from annotator.metadata import (
+    VIDEO_EXTENSIONS,
+    parse_metadata,
+    video_id_from_file_name,
+    video_id_problem,
+)
 from annotator.models import Project, Subject, Upload, Video
 from jobs import runner
 from jobs.kinds import JobKind
@@ -34,6 +41,14 @@ class IngestError(DomainError, ValueError):
 
 def media_path(relative: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relative
+
+
+def video_id_max_length() -> int:
+    return Video._meta.get_field("external_id").max_length
+
+
+def _gib(size: int) -> str:
+    return f"{size / (1 << 30):g} GiB"
 
 
 def _new_source_name(project: Project, suffix: str) -> str:
@@ -72,7 +87,20 @@ def create_upload(
         )
     if size_bytes <= 0:
         raise IngestError(f"{name}: the file is empty", code="upload_empty")
-    external_id = (external_id or Path(name).stem).strip()
+    if size_bytes > settings.MAX_UPLOAD_BYTES:
+        # Refused before a byte is stored: the declared size is what the disk would have to hold.
+        raise IngestError(
+            f"{name}: {_gib(size_bytes)} is more than the {_gib(settings.MAX_UPLOAD_BYTES)} "
+            "this server accepts (MGSTUDIO_MAX_UPLOAD_BYTES)",
+            code="upload_too_large",
+        )
+    external_id = external_id.strip()
+    if external_id:
+        problem = video_id_problem(external_id, video_id_max_length())
+        if problem:
+            raise IngestError(problem, code="invalid_video_id")
+    else:
+        external_id = video_id_from_file_name(Path(name).stem, video_id_max_length())
     if project.videos.filter(external_id=external_id).exists():
         raise IngestError(
             f"video id {external_id!r} already exists in project {project.name}",
@@ -211,17 +239,34 @@ class ImportReport:
         }
 
 
-def check_import_folder(folder: Path) -> Path:
-    folder = folder.resolve()
-    if not folder.is_dir():
-        raise IngestError(f"import folder not found: {folder}", code="import_folder_missing")
-    roots = [Path(r).resolve() for r in settings.IMPORT_ROOTS]
-    if roots and not any(folder == r or r in folder.parents for r in roots):
+def _allowed_roots(roots: Sequence[str | Path] | None) -> list[Path]:
+    roots = [Path(r).resolve() for r in (settings.IMPORT_ROOTS if roots is None else roots)]
+    if not roots or any(r == Path(r.anchor) for r in roots):
+        raise IngestError(
+            "MGSTUDIO_IMPORT_ROOTS must name dedicated folders, not the filesystem root",
+            code="import_root_unsafe",
+        )
+    return roots
+
+
+def check_import_folder(folder: Path, roots: Sequence[str | Path] | None = None) -> Path:
+    """The folder, resolved (symlinks included), if it lies inside an import root.
+
+    ``roots`` defaults to MGSTUDIO_IMPORT_ROOTS. The answer for a folder outside them is the
+    same whether it exists or not, so it tells nothing about the server's files.
+    """
+    allowed = _allowed_roots(roots)
+    if "\x00" in str(folder):
+        raise IngestError("the folder name holds a NUL byte", code="import_folder_not_allowed")
+    resolved = folder.resolve()
+    if not any(resolved == r or r in resolved.parents for r in allowed):
         raise IngestError(
             f"{folder} is outside the allowed import folders (MGSTUDIO_IMPORT_ROOTS)",
             code="import_folder_not_allowed",
         )
-    return folder
+    if not resolved.is_dir():
+        raise IngestError(f"import folder not found: {folder}", code="import_folder_missing")
+    return resolved
 
 
 def request_folder_import(project: Project, folder: Path, metadata_text: str, user=None) -> Job:
@@ -236,23 +281,54 @@ def request_folder_import(project: Project, folder: Path, metadata_text: str, us
 
 
 def _place_source(src: Path, relative: str) -> None:
-    """Hard-link when on the same filesystem (instant for multi-GB files), else copy; by rename."""
+    """Hard-link when on the same filesystem (instant for multi-GB files), else copy; by rename.
+
+    ``src`` was resolved and checked to lie inside its folder. It is opened without following
+    a symlink, and what lands under MEDIA_ROOT is checked to be that very file, so a symlink
+    swapped in after the check is not followed either.
+    """
     dest = media_path(relative)
     dest.parent.mkdir(parents=True, exist_ok=True)
     temp = dest.with_name(f".{dest.name}.part")
     temp.unlink(missing_ok=True)
-    try:
-        os.link(src, temp)
-    except OSError:
-        shutil.copyfile(src, temp)
+    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as source:
+        opened = os.fstat(source.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            raise IngestError(f"{src.name} is not a regular file", code="import_not_a_file")
+        try:
+            os.link(src, temp, follow_symlinks=False)
+            linked = os.lstat(temp)
+            if (linked.st_dev, linked.st_ino) != (opened.st_dev, opened.st_ino):
+                temp.unlink()
+                raise IngestError(f"{src.name} changed while importing", code="import_changed")
+        except OSError:  # another filesystem: copy what was opened
+            with open(temp, "wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
     os.replace(temp, dest)
 
 
-def import_folder(project: Project, folder: Path, metadata_text: str, user=None) -> ImportReport:
-    folder = check_import_folder(folder)
-    rows = parse_metadata(metadata_text, folder)
+def import_folder(
+    project: Project,
+    folder: Path,
+    metadata_text: str,
+    user=None,
+    roots: Sequence[str | Path] | None = None,
+) -> ImportReport:
+    """Import ``folder`` (inside ``roots``, MGSTUDIO_IMPORT_ROOTS by default) with its CSV."""
+    folder = check_import_folder(folder, roots)
+    rows = parse_metadata(metadata_text, folder, video_id_max_length())
     report = ImportReport()
     for row in rows:
+        if video_id_problem(row.video_id, video_id_max_length()):
+            # An id that cannot be stored as it is: reported, never saved under a made-up one.
+            report.rejected.append(
+                Video(
+                    external_id=f"line {row.line}",
+                    error=f"metadata line {row.line}: " + "; ".join(row.errors),
+                )
+            )
+            continue
         if project.videos.filter(external_id=row.video_id).exists():
             report.skipped.append(f"{row.video_id}: already in the project")
             continue
@@ -266,12 +342,18 @@ def import_folder(project: Project, folder: Path, metadata_text: str, user=None)
                 )
             video = Video(
                 project=project,
-                external_id=row.video_id or f"line-{row.line}",
+                external_id=row.video_id,
                 original_name=row.file.name if row.file else "",
                 subject=subject,
                 match_result=row.result,
                 created_by=user,
             )
+            relative = _new_source_name(project, row.file.suffix) if row.ok else ""
+            if row.ok:
+                try:
+                    _place_source(row.file, relative)
+                except (IngestError, OSError) as exc:
+                    row.errors.append(f"{row.file.name}: {exc}")
             if not row.ok:
                 video.status = Video.Status.REJECTED
                 video.error_code = "metadata"
@@ -279,8 +361,6 @@ def import_folder(project: Project, folder: Path, metadata_text: str, user=None)
                 video.save()
                 report.rejected.append(video)
                 continue
-            relative = _new_source_name(project, row.file.suffix)
-            _place_source(row.file, relative)
             video.source_file = relative
             video.size_bytes = row.file.stat().st_size
             try:

@@ -30,6 +30,10 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _serve(self, request, field: str):
         video = self.get_object()  # 404 for a labeler not assigned to it (blind annotation)
+        # Nothing about a file is served before ingest has probed it as a video, to anyone: a
+        # pending source may be any file an import or upload named (docs/security.md).
+        if video.status != Video.Status.READY or video.num_frames is None:
+            raise Http404("this video has not been ingested")
         relative = getattr(video, field)
         if not relative:
             raise Http404("this video has no such file yet")

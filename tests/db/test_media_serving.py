@@ -56,3 +56,21 @@ def test_front_proxy_gets_the_file_after_authorisation(admin_client, settings):
     response = client.get(url, HTTP_RANGE="bytes=0-9")
     assert response["X-Accel-Redirect"] == "/protected-media/proxies/v.mp4"
     assert response.content == b""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["pending", "ingesting", "rejected", "no_media"])
+@pytest.mark.parametrize("endpoint", ["source", "proxy"])
+def test_only_probed_videos_are_served(media_root, status, endpoint):
+    """A file is served only once ingest has probed it as a video, even to an admin."""
+    (media_root / "sources").mkdir()
+    (media_root / "sources" / "s.mp4").write_bytes(CONTENT)
+    (media_root / "proxies").mkdir()
+    (media_root / "proxies" / "p.mp4").write_bytes(CONTENT)
+    files = {"source_file": "sources/s.mp4", "proxy_file": "proxies/p.mp4"}
+    waiting = VideoFactory(status=status, num_frames=None, **files)
+    ready = VideoFactory(**files)
+    client = APIClient()
+    client.force_authenticate(AdminFactory())
+    assert client.get(f"/api/videos/{waiting.pk}/{endpoint}/").status_code == 404
+    assert _body(client.get(f"/api/videos/{ready.pk}/{endpoint}/")) == CONTENT

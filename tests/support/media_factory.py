@@ -8,7 +8,9 @@ white, so the number survives lossy H.264 (and a second encode by the proxy) and
 
 from __future__ import annotations
 
+import struct
 import subprocess
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -297,4 +299,78 @@ def make_zero_frame_video(path: str | Path) -> Path:
         ]
     )
     source.unlink()
+    return path
+
+
+def make_huge_frame_video(
+    path: str | Path, size: int = 16000, num_frames: int = 4, fps: int = 2
+) -> Path:
+    """A real video of ``num_frames`` grey ``size``×``size`` frames, in about a megabyte.
+
+    Encoding frames this large with libx264 takes minutes and gigabytes, so one PNG frame is
+    written directly (each row deflates to almost nothing) and Matroska repeats it by stream
+    copy: ffmpeg decodes nothing, yet the file plays and would transcode like any other.
+    """
+    path = Path(path)
+    frame = path.with_suffix(".frame.png")
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    deflate = zlib.compressobj(9)
+    row = b"\x00" + b"\x80" * size  # filter byte "none", then mid-grey pixels
+    idat = b"".join(deflate.compress(row) for _ in range(size)) + deflate.flush()
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    frame.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-framerate",
+            str(fps),
+            "-loop",
+            "1",
+            "-i",
+            str(frame),
+            "-frames:v",
+            str(num_frames),
+            "-c",
+            "copy",
+            str(path),
+        ]
+    )
+    frame.unlink()
+    return path
+
+
+def make_long_clip(path: str | Path, seconds: int = 40, size: str = "1280x720") -> Path:
+    """A moving 25 fps clip whose proxy takes several seconds to make on two cores: time enough
+    to kill, restart or add a worker in the middle of its ingest."""
+    path = Path(path)
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate=25:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ]
+    )
     return path

@@ -37,3 +37,12 @@ def test_every_setting_the_compose_file_sets_is_read_by_the_settings():
     env = _compose()["services"]["web"]["environment"]
     for name in env:
         assert f'"{name}"' in settings_text, f"{name} is set in docker-compose.yml but never read"
+
+
+def test_admins_import_only_from_a_read_only_import_folder():
+    compose = _compose()
+    for name in ("web", "worker-media"):
+        service = compose["services"][name]
+        assert service["environment"]["MGSTUDIO_IMPORT_ROOTS"] == "/data/import"
+        mounts = [v for v in service["volumes"] if v.split(":")[-2:] == ["/data/import", "ro"]]
+        assert mounts, f"{name}: the import folder is mounted read-only"

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from pipeline.hashing import sha256_file
 from pipeline.media import (
+    Limits,
     MediaError,
     VideoInfo,
     make_proxy,
@@ -254,6 +255,39 @@ def test_proxy_reports_ffmpeg_failure_as_transcode_failed(media, tmp_path):
     with pytest.raises(MediaError) as excinfo:
         make_proxy(tmp_path / "vanished.mp4", tmp_path / "p.tmp", info)
     assert excinfo.value.code == "transcode_failed"
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["/dev/full", "gone/p.mp4"],
+    ids=["disk-full", "work-folder-removed"],
+)
+def test_a_failure_to_write_the_output_is_ours_not_the_inputs(media, tmp_path, output):
+    # ENOSPC, or the work folder deleted under ffmpeg: never a reason to blame the video.
+    src = media("plain")
+    with pytest.raises(MediaError) as excinfo:
+        make_proxy(src, output if output.startswith("/") else tmp_path / output, probe_video(src))
+    assert excinfo.value.code == "output_failed"
+    assert ("No space left" if "full" in output else "No such file") in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("limits", "code"),
+    [
+        (Limits(max_size=(320, 240), max_seconds=2.0), None),
+        (Limits(max_size=(240, 320), max_seconds=2.0), None),  # either orientation
+        (Limits(max_size=(319, 240), max_seconds=60.0), "too_large"),
+        (Limits(max_size=(320, 239), max_seconds=60.0), "too_large"),
+        (Limits(max_size=(4096, 2304), max_seconds=1.9), "too_long"),
+    ],
+)
+def test_probe_refuses_videos_over_the_limits(media, limits, code):
+    if code is None:
+        assert probe_video(media("plain"), limits).num_frames == 50
+        return
+    with pytest.raises(MediaError) as excinfo:
+        probe_video(media("plain"), limits)
+    assert excinfo.value.code == code
 
 
 def test_proxy_is_verified_against_the_source_frame_count(media, tmp_path):

@@ -29,3 +29,4 @@ def test_the_entry_points_make_the_data_folders(tmp_path):
     assert (data_dir / "static").is_dir()
     assert (data_dir / "broker" / "queue").is_dir()
     assert (data_dir / "broker" / "control").is_dir()
+    assert (data_dir / "import").is_dir()  # the default import root (MGSTUDIO_IMPORT_ROOTS)

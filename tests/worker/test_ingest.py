@@ -134,8 +134,10 @@ def test_upload_refuses_wrong_offsets_and_resumes(tmp_path, settings):
     assert bad_ext.status_code == 400 and "not a video file extension" in bad_ext.json()["detail"]
 
 
-def test_import_folder_with_metadata(tmp_path, media_root, celery_worker, wait_for_jobs):
-    folder = tmp_path / "videos"
+def test_import_folder_with_metadata(tmp_path, media_root, settings, celery_worker, wait_for_jobs):
+    # Under the default import root, which the worker process (started without
+    # MGSTUDIO_IMPORT_ROOTS) checks the API's folder against as well.
+    folder = Path(settings.IMPORT_ROOTS[0]) / tmp_path.name
     folder.mkdir()
     mf.make_numbered_video(folder / "101.mp4", 30)
     mf.make_numbered_video(folder / "clip-b.mkv", 20, fps="30000/1001")

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         here = run_here_or_wait(self, INGEST_QUEUES, inline) if wait else False
         try:
             text = Path(metadata).read_text(encoding="utf-8")
-            report = import_folder(target, Path(folder), text)
+            # The operator's shell can read this folder anyway: it is this import's root, and
+            # the rows stay inside it. The API is held to MGSTUDIO_IMPORT_ROOTS instead.
+            report = import_folder(target, Path(folder), text, roots=[Path(folder)])
         except (OSError, MetadataError, IngestError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{len(report.created)} videos queued for ingest")

