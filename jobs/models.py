@@ -37,6 +37,10 @@ class Job(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     worker = models.CharField(max_length=200, blank=True)
+    # The process running the current attempt (jobs.ownership): a worker's name is no proof.
+    owner_machine = models.CharField(max_length=200, blank=True)
+    owner_pid = models.PositiveIntegerField(null=True, blank=True)
+    owner_started = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,11 @@ and records success, a permanent failure (bad input: no retry) or a transient fa
 exponential backoff up to `max_attempts`). A worker killed mid-task is noticed either by its
 parent process (task_failure with WorkerLostError) or, if the whole worker died, by the reaper,
 which finds the stale heartbeat; the job is then retried or failed with the reason.
+
+A job belongs to the process that claimed it (jobs.ownership), not to a worker's name: a worker
+starting up recovers only jobs whose process is gone from its own machine, and every write an
+attempt makes is conditional on the job still being that attempt's, so an attempt recovered from
+under it (its heartbeat went silent) can no longer fail, finish or heartbeat the job.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from . import ownership
 from .kinds import JobKind
 from .models import Job
+from .ownership import Owner
 from .registry import handler_for
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,10 @@ class JobContext:
         self.workdir = work_root() / f"job-{job.pk}"
         self._last_progress_write = 0.0
 
+    def mine(self):
+        """The job's row while this attempt still owns it (empty once it was taken over)."""
+        return attempt_rows(self.job)
+
     def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
         now = time.monotonic()
         # Progress can arrive per frame; a write every half second is plenty for a progress bar.
@@ -63,7 +74,7 @@ class JobContext:
         fields = {"progress": max(0.0, min(1.0, fraction)), "heartbeat_at": timezone.now()}
         if message:
             fields["message"] = message[:255]
-        Job.objects.filter(pk=self.job.pk).update(**fields)
+        self.mine().update(**fields)
 
     def log(self, line: str) -> None:
         append_log(self.job.pk, line)
@@ -134,26 +145,40 @@ def retry_failed(job: Job) -> Job:
     return job
 
 
+def attempt_rows(job: Job):
+    """``job``'s row if it is still running the attempt ``job`` holds, in the process that
+    claimed it; empty once another attempt has taken it over."""
+    return Job.objects.filter(
+        pk=job.pk,
+        state=Job.State.RUNNING,
+        attempts=job.attempts,
+        owner_machine=job.owner_machine,
+        owner_pid=job.owner_pid,
+    )
+
+
 class _Heartbeat(threading.Thread):
-    def __init__(self, job_id: int, every: float):
-        super().__init__(daemon=True, name=f"heartbeat-{job_id}")
-        self.job_id = job_id
+    def __init__(self, job: Job, every: float):
+        super().__init__(daemon=True, name=f"heartbeat-{job.pk}")
+        self.job = job
         self.every = every
         self.stopped = threading.Event()
 
     def run(self) -> None:
         try:
             while not self.stopped.wait(self.every):
-                Job.objects.filter(pk=self.job_id, state=Job.State.RUNNING).update(
-                    heartbeat_at=timezone.now()
-                )
+                # Only for our own attempt: a superseded one must not keep its successor's
+                # heartbeat alive if the successor dies.
+                attempt_rows(self.job).update(heartbeat_at=timezone.now())
         finally:
             connection.close()
 
 
 def execute(job_id: int, worker_name: str = "") -> tuple[str, float]:
-    """Run one attempt of a job. Returns (outcome, retry_countdown)."""
+    """Run one attempt of a job. Returns (outcome, retry_countdown); the outcome is
+    "superseded" when the job was taken over while this attempt ran."""
     now = timezone.now()
+    owner = ownership.current()
     claimed = Job.objects.filter(
         pk=job_id, state__in=[Job.State.QUEUED, Job.State.RETRYING]
     ).update(
@@ -162,6 +187,9 @@ def execute(job_id: int, worker_name: str = "") -> tuple[str, float]:
         started_at=now,
         heartbeat_at=now,
         worker=worker_name[:200],
+        owner_machine=owner.machine,
+        owner_pid=owner.pid,
+        owner_started=owner.started,
         message="",
     )
     if not claimed:
@@ -171,57 +199,83 @@ def execute(job_id: int, worker_name: str = "") -> tuple[str, float]:
     spec = handler_for(job.kind)
     ctx = JobContext(job)
     shutil.rmtree(ctx.workdir, ignore_errors=True)  # leftovers of an attempt that was killed
-    append_log(job_id, f"attempt {job.attempts}/{job.max_attempts} started on {worker_name}")
-    heartbeat = _Heartbeat(job_id, settings.JOB_HEARTBEAT_SECONDS)
+    append_log(
+        job_id,
+        f"attempt {job.attempts}/{job.max_attempts} started on {worker_name} (pid {owner.pid})",
+    )
+    heartbeat = _Heartbeat(job, settings.JOB_HEARTBEAT_SECONDS)
     heartbeat.start()
     try:
         if spec is None:
             raise JobInputError(f"no handler for job kind {job.kind!r}", code="unknown_kind")
         result = spec.run(ctx) or {}
     except JobInputError as exc:
-        fail(job, str(exc), code=exc.code)
-        return "failed", 0.0
+        outcome = ("failed", 0.0) if fail(job, str(exc), code=exc.code, attempt=job) else None
     except Exception as exc:  # noqa: BLE001 - any other error is treated as transient
         log.exception("job %s attempt %s failed", job_id, job.attempts)
-        reason = f"{type(exc).__name__}: {exc}"
-        if job.attempts < job.max_attempts:
-            countdown = settings.JOB_RETRY_BACKOFF_SECONDS * 2 ** (job.attempts - 1)
-            Job.objects.filter(pk=job_id).update(state=Job.State.RETRYING, error=reason)
-            append_log(job_id, f"attempt {job.attempts} failed ({reason}); retry in {countdown}s")
-            return "retry", countdown
-        fail(job, f"gave up after {job.attempts} attempts: {reason}", code="exhausted")
-        return "failed", 0.0
+        outcome = _retry_or_fail(job, f"{type(exc).__name__}: {exc}")
+    else:
+        finished = attempt_rows(job).update(
+            state=Job.State.SUCCEEDED,
+            progress=1.0,
+            result=result,
+            error="",
+            finished_at=timezone.now(),
+        )
+        outcome = ("succeeded", 0.0) if finished else None
+        if finished:
+            append_log(job_id, "succeeded")
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
-        shutil.rmtree(ctx.workdir, ignore_errors=True)
-    Job.objects.filter(pk=job_id).update(
-        state=Job.State.SUCCEEDED,
-        progress=1.0,
-        result=result,
-        error="",
-        finished_at=timezone.now(),
-    )
-    append_log(job_id, "succeeded")
-    return "succeeded", 0.0
+    if outcome is None:
+        # Recovered from under us: the job and its work folder are the successor's now.
+        append_log(job_id, f"attempt {job.attempts} ended after it was taken over; ignored")
+        return "superseded", 0.0
+    shutil.rmtree(ctx.workdir, ignore_errors=True)
+    return outcome
 
 
-def fail(job: Job, message: str, *, code: str = "failed") -> None:
-    Job.objects.filter(pk=job.pk).update(
-        state=Job.State.FAILED, error=message, finished_at=timezone.now()
-    )
-    append_log(job.pk, f"failed: {message}")
-    shutil.rmtree(work_root() / f"job-{job.pk}", ignore_errors=True)
+def _retry_or_fail(job: Job, reason: str) -> tuple[str, float] | None:
+    """After a transient error: wait and retry if attempts remain, else fail. None when the
+    job is no longer this attempt's."""
+    if job.attempts < job.max_attempts:
+        countdown = settings.JOB_RETRY_BACKOFF_SECONDS * 2 ** (job.attempts - 1)
+        if not attempt_rows(job).update(state=Job.State.RETRYING, error=reason):
+            return None
+        append_log(job.pk, f"attempt {job.attempts} failed ({reason}); retry in {countdown}s")
+        return "retry", countdown
+    message = f"gave up after {job.attempts} attempts: {reason}"
+    return ("failed", 0.0) if fail(job, message, code="exhausted", attempt=job) else None
+
+
+def fail(job: Job, message: str, *, code: str = "failed", attempt: Job | None = None) -> bool:
+    """Fail the job and run its kind's failure hook. With ``attempt``, only if the job is still
+    that attempt's; returns whether it was failed."""
+    rows = attempt_rows(attempt) if attempt is not None else Job.objects.filter(pk=job.pk)
     spec = handler_for(job.kind)
-    if spec and spec.on_failed:
-        spec.on_failed(job, code, message)
+    # One transaction: whoever sees the job failed also sees what its hook wrote (the reason on
+    # the domain row).
+    with transaction.atomic():
+        if not rows.update(state=Job.State.FAILED, error=message, finished_at=timezone.now()):
+            return False
+        append_log(job.pk, f"failed: {message}")
+        if spec and spec.on_failed:
+            spec.on_failed(job, code, message)
+    shutil.rmtree(work_root() / f"job-{job.pk}", ignore_errors=True)
+    return True
 
 
-def recover_lost(job_id: int, reason: str) -> str:
-    """A job whose worker died: retry it if attempts remain, else fail it with the reason."""
+def recover_lost(job_id: int, reason: str, owner: Owner | None = None) -> str:
+    """A job whose worker died: retry it if attempts remain, else fail it with the reason.
+
+    With ``owner``, only if the job is still that process's (it may have been recovered and
+    claimed again meanwhile)."""
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.state != Job.State.RUNNING:
+            return "ignored"
+        if owner is not None and (job.owner_machine, job.owner_pid) != (owner.machine, owner.pid):
             return "ignored"
         shutil.rmtree(work_root() / f"job-{job.pk}", ignore_errors=True)
         if job.attempts < job.max_attempts:
@@ -230,19 +284,38 @@ def recover_lost(job_id: int, reason: str) -> str:
             append_log(job.pk, f"{reason}; partial output discarded, retrying")
             transaction.on_commit(lambda: send(job.pk, job.queue))
             return "requeued"
-    fail(job, f"{reason}; no attempts left ({job.attempts}/{job.max_attempts})", code="lost")
-    return "failed"
+    message = f"{reason}; no attempts left ({job.attempts}/{job.max_attempts})"
+    return "failed" if fail(job, message, code="lost", attempt=job) else "ignored"
 
 
-def recover_jobs_of_worker(worker_name: str) -> list[tuple[int, str]]:
-    """At a worker's start: jobs still marked running under its own name died with it."""
-    if not worker_name:
-        return []
-    running = Job.objects.filter(state=Job.State.RUNNING, worker=worker_name[:200])
-    reason = f"worker {worker_name} restarted while the job was running"
-    return [
-        (job_id, recover_lost(job_id, reason)) for job_id in running.values_list("pk", flat=True)
-    ]
+def recover_if_gone(job_id: int, reason: str) -> str:
+    """Recover a job whose process was seen to die, unless the job has meanwhile been claimed
+    by a process that is alive (recovered and run again elsewhere)."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        return "ignored"
+    owner = Owner(job.owner_machine, job.owner_pid, job.owner_started)
+    if owner.pid is not None and not ownership.is_gone(owner):
+        return "ignored"
+    return recover_lost(job_id, reason, owner=owner)
+
+
+def recover_dead_owners() -> list[tuple[int, str]]:
+    """At a worker's start: running jobs whose process is gone from this machine died (with an
+    earlier run of this worker, or another). A job whose process still runs is left alone,
+    whatever its worker's name; one on another machine is the reaper's, by its heartbeat."""
+    me = ownership.current()
+    outcomes = []
+    running = Job.objects.filter(state=Job.State.RUNNING, owner_machine=me.machine)
+    for job in running.exclude(owner_pid=None):
+        owner = Owner(job.owner_machine, job.owner_pid, job.owner_started)
+        if ownership.is_gone(owner):
+            reason = (
+                f"worker {job.worker or '?'} (pid {job.owner_pid}) died while the job was "
+                f"running; found by pid {me.pid} at start-up"
+            )
+            outcomes.append((job.pk, recover_lost(job.pk, reason, owner=owner)))
+    return outcomes
 
 
 def reap_lost_jobs(stale_after: float | None = None) -> list[tuple[int, str]]:
@@ -266,5 +339,6 @@ def reap_lost_jobs(stale_after: float | None = None) -> list[tuple[int, str]]:
             f"worker {job.worker or '?'} lost mid-task "
             f"(no heartbeat since {job.heartbeat_at:%H:%M:%S})"
         )
-        outcomes.append((job.pk, recover_lost(job.pk, reason)))
+        owner = Owner(job.owner_machine, job.owner_pid, job.owner_started)
+        outcomes.append((job.pk, recover_lost(job.pk, reason, owner=owner)))
     return outcomes

@@ -30,13 +30,13 @@ def _on_worker_lost(sender=None, task_id=None, exception=None, args=None, **_):
         and getattr(sender, "name", "") == run_job.name
         and args
     ):
-        runner.recover_lost(int(args[0]), f"worker process died mid-task ({exception})")
+        runner.recover_if_gone(int(args[0]), f"worker process died mid-task ({exception})")
 
 
 @signals.worker_ready.connect
 def _reap_on_start(sender=None, **_):
-    # A worker restarted after a crash recovers what it was running when it died (same name),
+    # A worker restarted after a crash recovers at once what died on this machine (by process,
+    # not by worker name: a second worker started without -n shares the name of the first),
     # then anything else whose heartbeat has gone stale.
-    hostname = getattr(sender, "hostname", "") or ""
-    runner.recover_jobs_of_worker(hostname)
+    runner.recover_dead_owners()
     runner.reap_lost_jobs()

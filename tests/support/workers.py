@@ -27,7 +27,9 @@ def database_url_for_tests() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, name: str, extra_env: dict[str, str] | None = None):
+    def __init__(self, name: str, extra_env: dict[str, str] | None = None, named: bool = True):
+        """``named=False`` starts it as an operator would with a bare ``celery -A mgstudio
+        worker``: no ``-n``, so every such worker on this host is ``celery@<host>``."""
         self.name = name
         self.log_path = Path(settings.DATA_DIR) / f"worker-{name}.log"
         env = dict(os.environ)
@@ -59,8 +61,7 @@ class WorkerProcess:
                 "1",
                 "--pool",
                 "prefork",
-                "-n",
-                f"{name}@test",
+                *(["-n", f"{name}@test"] if named else []),
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -122,8 +123,8 @@ def celery_worker(transactional_db):
     """Start worker processes on demand: `celery_worker()` returns a running WorkerProcess."""
     started: list[WorkerProcess] = []
 
-    def start(name: str = "w1", **extra_env: str) -> WorkerProcess:
-        worker = WorkerProcess(name, extra_env)
+    def start(name: str = "w1", named: bool = True, **extra_env: str) -> WorkerProcess:
+        worker = WorkerProcess(name, extra_env, named)
         started.append(worker)
         return worker
 

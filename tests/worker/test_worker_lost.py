@@ -1,4 +1,5 @@
-"""A worker killed mid-task leaves no partial output; the job is retried (point 9)."""
+"""A worker killed mid-task leaves no partial output; the job is retried, and a job whose
+worker is lost for good never costs its video's source."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from annotator.models import Video
 from annotator.services.ingest import start_ingest
 from jobs.models import Job
+from tests.support import media_factory as mf
 from tests.support.factories import ProjectFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -20,27 +22,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory) -> Path:
     """A 720p clip whose proxy takes several seconds on two cores: time to kill the worker."""
-    path = tmp_path_factory.mktemp("long") / "long.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1280x720:rate=25:duration=40",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return mf.make_long_clip(tmp_path_factory.mktemp("long") / "long.mp4", seconds=40)
 
 
 def _wait_until_transcoding(job: Job, timeout: float = 60) -> None:
@@ -97,7 +79,7 @@ def test_whole_worker_killed_then_restarted_recovers_the_job(
     second = celery_worker("w1")  # ...until the same worker comes back
     done = wait_for_jobs([job.pk], timeout=180, worker=second)[job.pk]
     assert done.state == "succeeded", done.log
-    assert "restarted while the job was running" in done.log
+    assert "died while the job was running" in done.log
     video.refresh_from_db()
     assert video.status == "ready"
 
@@ -115,6 +97,9 @@ def test_lost_job_is_failed_with_the_reason_when_no_attempts_remain(
     assert "worker process died mid-task" in done.error and "no attempts left" in done.error
     video.refresh_from_db()
     assert video.status == "rejected" and video.error_code == "lost"
+    # A lost worker says nothing against the video: its source stays for a retry.
+    assert video.source_file == "sources/long.mp4"
+    assert (media_root / video.source_file).is_file()
     assert _proxy_files(media_root) == [] or not any(p.is_file() for p in _proxy_files(media_root))
 
 
