@@ -20,6 +20,7 @@ from typing import Any
 import ffmpeg
 import numpy as np
 
+from pipeline.limits import Limits
 from pipeline.process import (
     FFMPEG,
     MediaError,
@@ -30,29 +31,12 @@ from pipeline.process import (
     run_ffmpeg_with_progress,
 )
 
-__all__ = [
-    "SOURCE_ERROR_CODES",
-    "Limits",
-    "MediaError",
-    "StrPath",
-    "VideoInfo",
-    "make_proxy",
-    "probe_video",
-    "read_frame",
-]
+__all__ = ["MediaError", "StrPath", "VideoInfo", "make_proxy", "probe_video", "read_frame"]
 
-# The codes probe_video raises: each says the file itself cannot be ingested.
-SOURCE_ERROR_CODES = frozenset(
-    {
-        "not_a_video",
-        "no_video_stream",
-        "zero_frames",
-        "truncated",
-        "variable_frame_rate",
-        "too_large",
-        "too_long",
-    }
-)
+# The codes probe_video raises (Limits' too_large and too_long included): each says the file
+# itself cannot be ingested.
+_PROBE_CODES = "not_a_video no_video_stream zero_frames truncated variable_frame_rate"
+SOURCE_ERROR_CODES = frozenset(f"{_PROBE_CODES} too_large too_long".split())
 
 # Demuxers that open still images (or text, as ANSI art), besides the "*_pipe" image ones:
 # never a video, whatever frame count ffprobe reports. Animated GIF/WebP are judged like videos.
@@ -119,42 +103,6 @@ class VideoInfo:
     video_codec: str
     container: str  # ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     start_time: float  # seconds; the proxy's is always 0
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The largest source ingest accepts: frame size in either orientation, and duration.
-
-    Checked at probe, before anything decodes a frame: a source over them could exhaust a
-    worker's memory (a 16000×16000 frame is 384 MB decoded; the proxy of a ten-frame file of
-    them grew past 10 GB).
-    """
-
-    max_size: tuple[int, int]  # (long side, short side) or (short, long): the order is free
-    max_seconds: float
-
-    def check(self, width: int, height: int, seconds: float | None) -> None:
-        """Raise ``too_large`` or ``too_long`` for a video over the limits."""
-        big, small = max(self.max_size), min(self.max_size)
-        if max(width, height) > big or min(width, height) > small:
-            raise MediaError(
-                "too_large",
-                f"The video's frames are {width}×{height}, larger than the {big}×{small} this "
-                "server accepts (in either orientation); please scale it down.",
-            )
-        if seconds is not None and seconds > self.max_seconds:
-            raise MediaError(
-                "too_long",
-                f"The video lasts {_duration(seconds)}, longer than the "
-                f"{_duration(self.max_seconds)} this server accepts; please cut it.",
-            )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.3g} s"
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def _ffprobe(path: StrPath, **kwargs: Any) -> dict[str, Any]:
