@@ -174,15 +174,20 @@ def test_two_tabs_conflict_is_shown_and_nothing_is_lost(live_server, browser, me
         assert "[41, 60] C5" in second.locator("#conflict-mine").inner_text()
         assert "[40, 61] C5" in second.locator("#conflict-theirs").inner_text()
         assert "attention" in second.locator("#sync-status").inner_text()
-        second.locator("#conflict-keep-mine").click()
+        # Field by field: only the fields that differ are shown, each side's own change chosen.
+        rows = dialog.locator("#conflict-fields tbody tr")
+        assert [r.get_attribute("data-field") for r in rows.all()] == ["start", "end"]
+        assert dialog.locator('input[name="pick-start"][value="mine"]').is_checked()
+        assert dialog.locator('input[name="pick-end"][value="theirs"]').is_checked()
+        second.locator("#conflict-save").click()
         wait_saved(second)
-        assert server_segments(ws.assignment) == [(41, 60, 5)]
+        assert server_segments(ws.assignment) == [(41, 61, 5)], "the other tab's end is kept"
         segment = Segment.objects.get(assignment=ws.assignment)
         states = [h.after for h in SegmentHistory.objects.filter(segment=segment).order_by("pk")]
         assert [(s["start_frame"], s["end_frame"]) for s in states] == [
             (40, 60),
             (40, 61),
-            (41, 60),
+            (41, 61),
         ]
 
         # The other way round: the first tab is now stale and takes the server's version.
@@ -190,7 +195,7 @@ def test_two_tabs_conflict_is_shown_and_nothing_is_lost(live_server, browser, me
         first.locator("#conflict").wait_for(state="visible")
         first.locator("#conflict-take-theirs").click()
         wait_saved(first)
-        assert screen_segments(first) == [(41, 60, 5)] == server_segments(ws.assignment)
+        assert screen_segments(first) == [(41, 61, 5)] == server_segments(ws.assignment)
     finally:
         context.close()
 
@@ -320,6 +325,7 @@ def test_shortcuts_are_configurable_and_submit_needs_a_finished_video(
     page.keyboard.press("1")
     wait_saved(page)
     page.locator("#submit-button").click()
+    page.locator("#submit-confirm").click()
     page.wait_for_function(
         "document.getElementById('assignment-state').textContent === 'submitted'"
     )

@@ -42,6 +42,7 @@ def label_from_queue(browser, base_url: str, username: str, video) -> None:
             mark(page, start, end, key)
         wait_saved(page)
         page.locator("#submit-button").click()
+        page.keyboard.press("Enter")  # the confirmation's Submit has the focus
         page.wait_for_function(
             "document.getElementById('assignment-state').textContent === 'submitted'"
         )

@@ -1,11 +1,14 @@
 // The labeler's queue: their assignments in queue order (an admin sees every assignment).
+// Training samples are marked, and "Start" / "Continue" takes them first (lib/queue_order.js).
 
 import { get, getAll } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber } from "./lib/format.js";
 import { showError } from "./lib/notice.js";
 import { Drawn, Poller } from "./lib/poll.js";
+import { nextUp } from "./lib/queue_order.js";
 import { BUSY_VIDEO_STATES } from "./lib/states.js";
+import { urlWithId } from "./lib/urls.js";
 import { badge } from "./lib/widgets.js";
 
 const pageError = $("page-error");
@@ -17,7 +20,8 @@ function row(a, showLabeler) {
     "tr",
     { dataset: { assignmentId: a.id, externalId: video.external_id, state: a.state } },
     el("td", { class: "num", text: String(a.position) }),
-    el("th", { scope: "row" }, el("a", { href: annotateUrl(a), text: video.external_id || "—" })),
+    el("th", { scope: "row" }, el("a", { href: annotateUrl(a), text: video.external_id || "—" }),
+      a.is_training ? el("span", { class: "badge status-training", title: "A training sample: every labeler labels it; it never enters the dataset", text: "training" }) : null),
     showLabeler ? el("td", { class: "col-labeler", text: a.labeler || "—" }) : null,
     el("td", {}, badge(a.state)),
     el("td", {}, badge(video.status)),
@@ -28,12 +32,7 @@ function row(a, showLabeler) {
   );
 }
 
-const annotateUrl = (a) => `/annotate/${a.id}/`;
-
-/** Where "continue" goes: the first video in progress, else the first not started, in order. */
-function nextUp(items) {
-  return items.find((a) => a.state === "in_progress") || items.find((a) => a.state === "assigned");
-}
+const annotateUrl = (a) => urlWithId($("queue-app").dataset.annotateUrl, a.id);
 
 function summary(items) {
   const count = (state) => items.filter((a) => a.state === state).length;
@@ -60,9 +59,10 @@ async function load(me) {
     link.hidden = !next;
     if (next) {
       link.href = annotateUrl(next);
+      const training = next.is_training ? " (training)" : "";
       link.textContent = next.state === "in_progress"
-        ? `Continue video ${next.video.external_id} at frame ${next.last_frame}`
-        : `Start video ${next.video.external_id}`;
+        ? `Continue video ${next.video.external_id}${training} at frame ${next.last_frame}`
+        : `Start video ${next.video.external_id}${training}`;
     }
   }
   // Keep the video states fresh while some of the queue is still being ingested.

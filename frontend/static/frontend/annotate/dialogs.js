@@ -1,47 +1,8 @@
-// The workspace's two other dialogs: a stale-write conflict (both versions side by side) and the
-// keyboard help, where each command's key can be changed and is saved to the labeler's account.
+// The keyboard help, where each command's key can be changed and is saved to the labeler's
+// account (the conflict dialog is conflict.js).
 
 import { request } from "../lib/api.js";
 import { ACTIONS, displayKey, keyName } from "./keymap.js";
-
-export function describe(fields, categories) {
-  if (!fields || fields.deleted) return "Deleted";
-  const cat = categories.get(fields.code);
-  return `[${fields.start}, ${fields.end}] C${fields.code}${cat ? ` ${cat.name}` : ""}`;
-}
-
-/** Shows one conflict at a time; resolves each through `store.resolve`. */
-export class ConflictDialog {
-  constructor(dialog, store, categories) {
-    this.dialog = dialog;
-    this.store = store;
-    this.categories = categories;
-    this.uuid = null;
-    dialog.querySelector("#conflict-keep-mine").addEventListener("click", () => this.answer(true));
-    dialog.querySelector("#conflict-take-theirs").addEventListener("click", () => this.answer(false));
-    // Escape must not dismiss it: the labeler has to choose, or the edit would hang unsent.
-    dialog.addEventListener("cancel", (event) => event.preventDefault());
-  }
-
-  /** Open for the next unresolved conflict, if any and none is showing. */
-  next() {
-    if (this.dialog.open) return;
-    const rec = [...this.store.records.values()].find((r) => r.conflict);
-    if (!rec) return;
-    this.uuid = rec.uuid;
-    this.dialog.querySelector("#conflict-mine").textContent = describe(rec.deleted ? null : rec, this.categories);
-    this.dialog.querySelector("#conflict-theirs").textContent = describe(rec.conflict, this.categories);
-    this.dialog.showModal();
-  }
-
-  answer(keepMine) {
-    const uuid = this.uuid;
-    this.uuid = null;
-    this.dialog.close();
-    this.store.resolve(uuid, keepMine);
-    this.next();
-  }
-}
 
 /** The `?` overlay: every command with its key; click a key, press the new one, it is saved. */
 export class HelpDialog {

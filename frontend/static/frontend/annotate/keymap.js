@@ -15,6 +15,7 @@ export const ACTIONS = {
   second_back: ["j", "Back one second"],
   speed_up: [">", "Faster"],
   speed_down: ["<", "Slower"],
+  goto_frame: ["Ctrl+g", "Type a frame number to go to"],
   mark_start: ["[", "Set the start at the playhead"],
   mark_end: ["]", "Set the end at the playhead, then pick the category"],
   pick_category: ["Enter", "Change the selected segment's category"],
@@ -28,10 +29,16 @@ export const ACTIONS = {
   nudge_end_back: ["Ctrl+Shift+ArrowLeft", "Move the selected end one frame earlier"],
   nudge_end_forward: ["Ctrl+Shift+ArrowRight", "Move the selected end one frame later"],
   split: ["Ctrl+b", "Split the selected segment at the playhead"],
+  merge: ["Ctrl+m", "Merge the selected segment with the segments of its category it overlaps or touches"],
+  confirm_overlap: ["Ctrl+Shift+m", "Confirm the selected segment's overlap with its category as intended"],
+  duplicate: ["Ctrl+d", "Duplicate the selected segment at the playhead"],
+  comment: ["Ctrl+e", "Write a comment on the selected segment (Enter saves)"],
+  toggle_unsure: ["Ctrl+u", "Mark the selected segment unsure, or sure again"],
   delete_segment: ["Delete", "Delete the selected segment"],
   undo: ["Ctrl+z", "Undo"],
   redo: ["Ctrl+y", "Redo"],
   cancel: ["Escape", "Cancel the mark / deselect"],
+  guidelines: ["Ctrl+i", "Show the guidelines"],
   help: ["?", "Show this help"],
 };
 
@@ -84,7 +91,7 @@ export class Keymap {
   }
 
   key(action) {
-    return this.overrides[action] || ACTIONS[action][0];
+    return this.overrides[action] || (ACTIONS[action] || [""])[0];
   }
 
   /** The command bound to this key press, or null. */

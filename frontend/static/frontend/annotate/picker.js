@@ -1,6 +1,11 @@
 // The category picker: the project's groups with their categories, each with its hotkey and its
 // description on hover. A category key picks at once; "/" moves to the search box; arrows and
 // Enter pick from the filtered list; Escape cancels.
+//
+// It opens below the player (the video and the frame number stay in view), shows every category
+// at once in its group, and selects nothing until the labeler types, presses an arrow or moves
+// the pointer: a reflex Enter picks nothing, and a mouse resting where an option appears
+// highlights nothing.
 
 const el = (tag, attrs = {}, text = "") => {
   const node = document.createElement(tag);
@@ -31,11 +36,19 @@ export class CategoryPicker {
     this.categories = categories;
     this.byKey = new Map(categories.filter((c) => c.hotkey).map((c) => [c.hotkey.toLowerCase(), c]));
     this.resolve = null;
-    this.active = 0;
+    this.active = -1;
+    this.pointer = null; // where the pointer was when the picker opened
     this.build(groups);
     this.search.addEventListener("input", () => this.filter());
     dialog.addEventListener("keydown", (e) => this.onKey(e));
     dialog.addEventListener("close", () => this.finish(null));
+    // Only a pointer that really moves highlights options (Chrome re-evaluates :hover under a
+    // resting mouse when the dialog appears).
+    document.addEventListener("pointermove", (e) => {
+      const at = `${e.clientX},${e.clientY}`;
+      if (!this.dialog.open) this.lastPointer = at;
+      else if (at !== this.pointer) this.dialog.classList.add("pointing");
+    });
     this.list.addEventListener("click", (e) => {
       const option = e.target.closest("[role=option]");
       if (option) this.finish(Number(option.dataset.code));
@@ -77,12 +90,13 @@ export class CategoryPicker {
     for (const section of this.list.children) {
       section.hidden = ![...section.querySelectorAll("[role=option]")].some((o) => !o.hidden);
     }
-    this.setActive(0);
+    // Typing selects the first match; an empty search selects nothing.
+    this.setActive(words.length ? 0 : -1);
   }
 
   setActive(index) {
     const shown = this.visible();
-    this.active = Math.max(0, Math.min(shown.length - 1, index));
+    this.active = index < 0 ? -1 : Math.max(0, Math.min(shown.length - 1, index));
     this.options.forEach((o) => o.setAttribute("aria-selected", "false"));
     const current = shown[this.active];
     if (current) {
@@ -92,14 +106,18 @@ export class CategoryPicker {
   }
 
   /** Ask for a category; resolves to its code, or null when cancelled. */
-  open(title = "Category", current = null) {
+  open(title = "Category", current = null, below = null) {
     this.finish(null);
     this.title.textContent = title;
     this.search.value = "";
     this.filter();
-    if (current !== null) {
-      this.setActive(this.visible().findIndex((o) => Number(o.dataset.code) === current));
-    }
+    for (const o of this.options) o.classList.toggle("current", Number(o.dataset.code) === current);
+    this.pointer = this.lastPointer || null;
+    this.dialog.classList.remove("pointing");
+    // Under `below` (the player's toolbar), so the frame and its number stay in view.
+    const top = below ? Math.round(below.getBoundingClientRect().bottom) + 6 : null;
+    this.dialog.style.top = top !== null && top < window.innerHeight - 200 ? `${top}px` : "";
+    this.dialog.classList.toggle("docked", !!this.dialog.style.top);
     this.dialog.showModal();
     this.list.focus();
     return new Promise((resolve) => {
@@ -119,12 +137,13 @@ export class CategoryPicker {
     if (event.key === "Escape") return; // the dialog's own cancel closes it
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
-      this.setActive(this.active + (event.key === "ArrowDown" ? 1 : -1));
+      const down = event.key === "ArrowDown";
+      this.setActive(this.active < 0 ? (down ? 0 : this.visible().length - 1) : this.active + (down ? 1 : -1));
       return;
     }
     if (event.key === "Enter") {
       event.preventDefault();
-      const option = this.visible()[this.active];
+      const option = this.active < 0 ? null : this.visible()[this.active];
       if (option) this.finish(Number(option.dataset.code));
       return;
     }

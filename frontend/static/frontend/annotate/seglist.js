@@ -10,16 +10,23 @@ const el = (tag, attrs = {}, text = "") => {
   return node;
 };
 
-/** One sentence for a record's save state, and a short machine-readable state. */
+/**
+ * A record's save state: [machine state, a short word for the list, the full sentence]. The
+ * list shows the word (so the category keeps its width); the details card shows the sentence.
+ */
 export function saveState(rec, syncer, overlaps) {
-  if (rec.conflict) return ["conflict", "Changed elsewhere: choose a version"];
-  if (rec.error) return ["error", rec.error];
-  if (isDirty(rec)) return syncer.offline ? ["offline", "Kept here, not sent yet"] : ["saving", "Saving…"];
-  const warning = (rec.warnings || []).find((w) => w.startsWith("same_category_overlap"));
-  if (overlaps.length || warning) {
-    return ["warning", `Overlaps another C${rec.code}: confirm or merge`];
+  if (rec.goneElsewhere) return ["gone", "Deleted elsewhere", "Deleted in another tab or browser: delete it here too, or restore it."];
+  if (rec.conflict) return ["conflict", "Conflict", "Changed elsewhere: choose a version"];
+  if (rec.error) return ["error", "Refused", rec.error];
+  if (isDirty(rec)) {
+    return syncer.offline ? ["offline", "Kept here", "Kept here, not sent yet"] : ["saving", "Saving…", "Saving…"];
   }
-  return ["saved", "Saved"];
+  const warning = (rec.warnings || []).find((w) => w.startsWith("same_category_overlap"));
+  if ((overlaps.length || warning) && !rec.confirmed) {
+    return ["warning", "Overlap", `Overlaps another C${rec.code}: merge them (Ctrl+M) or confirm the overlap is intended.`];
+  }
+  if (overlaps.length && rec.confirmed) return ["saved", "Saved", `Saved · overlap with another C${rec.code} confirmed as intended`];
+  return ["saved", "Saved", "Saved"];
 }
 
 export class SegmentList extends EventTarget {
@@ -67,15 +74,21 @@ export class SegmentList extends EventTarget {
     }
     const rows = sorted.map((rec) => {
       const cat = this.categories.get(rec.code);
-      const [state, message] = saveState(rec, syncer, overlapsOf(rec));
+      const [state, word, sentence] = saveState(rec, syncer, overlapsOf(rec));
       const tr = el("tr", { "data-uuid": rec.uuid, "data-state": state });
       if (rec.uuid === selected) tr.classList.add("selected");
+      const marks = [rec.unsure ? "?" : "", rec.comment ? "✎" : ""].join("");
+      const category = el("td", { class: "seg-cat", title: cat ? cat.description || cat.name : "" }, `C${rec.code} ${cat ? cat.name : "?"}`);
+      if (marks) {
+        const title = [rec.unsure ? "unsure" : "", rec.comment].filter(Boolean).join(": ");
+        category.append(el("span", { class: "seg-marks", title }, ` ${marks}`));
+      }
       tr.append(
         el("td", { class: "num" }, String(rec.start)),
         el("td", { class: "num" }, String(rec.end)),
         el("td", { class: "num" }, String(rec.end - rec.start + 1)),
-        el("td", { title: cat ? cat.description || cat.name : "" }, `C${rec.code} ${cat ? cat.name : "?"}`),
-        el("td", { class: `seg-state ${state}` }, message),
+        category,
+        el("td", { class: `seg-state ${state}`, title: sentence }, word),
       );
       return tr;
     });

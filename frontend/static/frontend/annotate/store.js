@@ -5,7 +5,10 @@
 // differ; the syncer (sync.js) sends dirty records until they match. Dirty records are written
 // to localStorage after each edit, so a reload, a crash or a lost network loses nothing.
 
-const FIELDS = ["start", "end", "code"];
+// What the labeler edits: the bounds and category, and their notes for the reviewer (a
+// comment, "unsure", and "this overlap of its category is intended").
+export const BOUNDS = ["start", "end", "code"];
+export const FIELDS = [...BOUNDS, "comment", "unsure", "confirmed"];
 
 export class RuleError extends Error {}
 
@@ -18,8 +21,14 @@ export function newUuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export const snapshot = (r) => (r ? { start: r.start, end: r.end, code: r.code } : null);
-export const sameFields = (a, b) => !!a && !!b && FIELDS.every((f) => a[f] === b[f]);
+/** The edited fields of a record (notes default to empty: records kept by older pages lack them). */
+export const snapshot = (r) => (r ? {
+  start: r.start, end: r.end, code: r.code,
+  comment: r.comment || "", unsure: !!r.unsure, confirmed: !!r.confirmed,
+} : null);
+const norm = (r, f) => (f === "comment" ? r[f] || "" : f === "unsure" || f === "confirmed" ? !!r[f] : r[f]);
+export const sameFields = (a, b) => !!a && !!b && FIELDS.every((f) => norm(a, f) === norm(b, f));
+const sameBounds = (a, b) => BOUNDS.every((f) => a[f] === b[f]);
 
 /** The server's JSON for a segment → the `server` part of a record. */
 export function fromServer(s) {
@@ -27,6 +36,9 @@ export function fromServer(s) {
     start: s.start_frame,
     end: s.end_frame,
     code: s.category_code,
+    comment: s.comment || "",
+    unsure: !!s.unsure,
+    confirmed: !!s.overlap_confirmed,
     version: s.version,
     deleted: !!s.is_deleted,
   };
@@ -92,9 +104,12 @@ export class SegmentStore extends EventTarget {
     const agrees = sameFields(rec, server) && !!rec.deleted === server.deleted;
     if (agrees) return; // already saved (the response was lost, or another tab sent it)
     if (!rec.server || rec.server.version !== server.version) {
-      rec.conflict = server; // changed on the server since this edit was made
+      // Changed on the server since this edit was made; rec.server stays the version both
+      // started from, so the conflict dialog can merge field by field.
+      rec.conflict = server;
+    } else {
+      rec.server = server;
     }
-    rec.server = server;
     this.records.set(rec.uuid, rec);
   }
 
@@ -116,13 +131,18 @@ export class SegmentStore extends EventTarget {
   /** What must survive a reload: every record not yet in agreement with the server. */
   unsent() {
     return this.dirty().map((r) => ({
-      uuid: r.uuid, start: r.start, end: r.end, code: r.code, deleted: !!r.deleted,
+      uuid: r.uuid, ...snapshot(r), deleted: !!r.deleted,
       server: r.server, error: r.error, rejected: r.rejected,
     }));
   }
 
   problems() {
     return [...this.records.values()].filter((r) => isDirty(r) && (r.conflict || r.error));
+  }
+
+  /** Segments another tab or browser deleted that this page still shows (see refresh()). */
+  gone() {
+    return this.list().filter((r) => r.goneElsewhere);
   }
 
   /** The client-side copy of docs/design.md §5's rules; the server checks them again. */
@@ -136,7 +156,7 @@ export class SegmentStore extends EventTarget {
     }
     if (!this.categories.has(code)) throw new RuleError(`Category ${code} is not in this project's taxonomy.`);
     for (const r of this.list()) {
-      if (r.uuid !== exceptUuid && sameFields(r, fields)) {
+      if (r.uuid !== exceptUuid && sameBounds(r, fields)) {
         throw new RuleError(`An identical segment [${start}, ${end}] of C${code} exists.`);
       }
     }
@@ -202,6 +222,8 @@ export class SegmentStore extends EventTarget {
     const rec = this.records.get(uuid);
     if (!rec || rec.deleted) throw new RuleError("That segment no longer exists.");
     const after = { ...snapshot(rec), ...fields };
+    // A confirmed overlap was confirmed for these bounds and this category: new ones ask again.
+    if (!("confirmed" in fields) && !sameBounds(after, rec)) after.confirmed = false;
     if (sameFields(after, rec)) return uuid;
     return this.apply(uuid, after);
   }
@@ -231,6 +253,50 @@ export class SegmentStore extends EventTarget {
     this.redoStack = [];
     this.changed("edit", second);
     return second;
+  }
+
+  /**
+   * Merge the segment with every live segment of its category that overlaps or touches it
+   * (one frame apart at most): one segment over their union, the others deleted, one undo step.
+   * Returns the merged segment's uuid.
+   */
+  merge(uuid) {
+    const rec = this.records.get(uuid);
+    if (!rec || rec.deleted) throw new RuleError("Select a segment to merge.");
+    const others = this.list().filter(
+      (r) => r.uuid !== uuid && r.code === rec.code && r.start <= rec.end + 1 && r.end >= rec.start - 1,
+    );
+    if (!others.length) {
+      throw new RuleError(`No other C${rec.code} segment overlaps or touches [${rec.start}, ${rec.end}]: nothing to merge.`);
+    }
+    const before = snapshot(rec);
+    const notes = [rec, ...others].map((r) => r.comment).filter(Boolean);
+    const after = {
+      ...before,
+      start: Math.min(rec.start, ...others.map((r) => r.start)),
+      end: Math.max(rec.end, ...others.map((r) => r.end)),
+      comment: [...new Set(notes)].join(" / "),
+      unsure: [rec, ...others].some((r) => r.unsure),
+      confirmed: false,
+    };
+    const ops = others.map((r) => ({ uuid: r.uuid, before: snapshot(r), after: null }));
+    for (const op of ops) this.write(op.uuid, null);
+    this.validate(after, uuid);
+    this.write(uuid, after);
+    this.undoStack.push([...ops, { uuid, before, after }]);
+    this.redoStack = [];
+    this.changed("edit", uuid);
+    return uuid;
+  }
+
+  /** A copy of the segment (same length, category and notes) starting at `frame`. */
+  duplicate(uuid, frame) {
+    const rec = this.records.get(uuid);
+    if (!rec || rec.deleted) throw new RuleError("Select a segment to duplicate.");
+    const length = rec.end - rec.start;
+    const start = Math.min(frame, this.numFrames - 1 - length);
+    if (start < 0) throw new RuleError("The segment is longer than the video.");
+    return this.create({ ...snapshot(rec), start, end: start + length, confirmed: false });
   }
 
   undo() {
@@ -293,11 +359,19 @@ export class SegmentStore extends EventTarget {
     this.changed("conflict", uuid);
   }
 
-  /** The labeler's answer to a conflict: keep their version, or take the server's. */
-  resolve(uuid, keepMine) {
+  /**
+   * The labeler's answer to a conflict: take the server's version, or keep theirs — with
+   * `values`, the fields chosen one by one (conflict.js merges the two versions field by field).
+   */
+  resolve(uuid, keepMine, values = null) {
     const rec = this.records.get(uuid);
     if (!rec || !rec.conflict) return uuid;
     const theirs = rec.conflict;
+    if (keepMine && values && !rec.deleted) {
+      const merged = { ...snapshot(rec), ...values };
+      this.validate(merged, uuid);
+      Object.assign(rec, merged);
+    }
     rec.conflict = null;
     if (!keepMine) {
       rec.server = theirs;

@@ -9,7 +9,7 @@
 // - Network errors and 5xx retry with backoff, and at once when the browser is back online.
 
 import { ApiError, request } from "../lib/api.js";
-import { fromServer, isSendable, sameFields } from "./store.js";
+import { fromServer, isSendable, sameFields, snapshot } from "./store.js";
 
 const ORPHAN_AFTER_MS = 20_000; // a tab that has not beaten its heart for this long is gone
 const HEARTBEAT_MS = 5_000;
@@ -139,7 +139,8 @@ export class Syncer extends EventTarget {
 
   async send(rec) {
     const uuid = rec.uuid;
-    const intended = { start: rec.start, end: rec.end, code: rec.code, deleted: !!rec.deleted };
+    const intended = { ...snapshot(rec), deleted: !!rec.deleted };
+    const notes = { comment: intended.comment, unsure: intended.unsure, overlap_confirmed: intended.confirmed };
     try {
       if (!rec.server) {
         const body = await request("segments/", {
@@ -150,6 +151,7 @@ export class Syncer extends EventTarget {
             start_frame: rec.start,
             end_frame: rec.end,
             category_code: rec.code,
+            ...notes,
           },
         });
         this.store.confirmed(uuid, body, body.warnings || []);
@@ -167,6 +169,7 @@ export class Syncer extends EventTarget {
             start_frame: rec.start,
             end_frame: rec.end,
             category_code: rec.code,
+            ...notes,
           },
         });
         this.store.confirmed(uuid, body, body.warnings || []);

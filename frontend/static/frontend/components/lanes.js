@@ -5,6 +5,11 @@
 import { el } from "../lib/dom.js";
 
 const ROW = 18; // px per bar row
+// A lane shows this many rows at full height; more overlapping bars share that height, so a
+// pile-up of overlaps never pushes the lanes below it off screen.
+const MAX_ROWS = 3;
+const MIN_ROW = 6; // px: the thinnest a shared row gets
+export const MIN_BAR = 6; // px: a one-frame segment at whole-video zoom is still a visible bar
 
 /** Lane colours for lanes named after labelers, in order (a palette the eye tells apart). */
 export const LANE_COLOURS = ["#3B6FD4", "#E5484D", "#146c2e", "#8E4EC6", "#D9730D", "#0E7C86", "#6B7280"];
@@ -18,7 +23,12 @@ export function namedLanes(names, last = null) {
 /** Stretch a bar from x `left` to x `right` (px); a bar is never too thin to see. */
 export function placeBar(bar, left, right) {
   bar.style.left = `${left}px`;
-  bar.style.width = `${Math.max(3, right - left)}px`;
+  bar.style.width = `${Math.max(MIN_BAR, right - left)}px`;
+}
+
+/** Row height (px) in a lane of `rows` rows. */
+export function rowHeight(rows) {
+  return rows <= MAX_ROWS ? ROW : Math.max(MIN_ROW, Math.floor((MAX_ROWS * ROW) / rows));
 }
 
 export class Lanes {
@@ -70,23 +80,33 @@ export class Lanes {
   render(segments, selected, { xOf, start, span }) {
     const { rows, placed } = this.layout(segments);
     const bars = new Map([...this.tracks.keys()].map((g) => [g, []]));
+    const heights = new Map([...rows].map(([g, ends]) => [g, rowHeight(ends.length)]));
     for (const { s, group, row } of placed) {
       if (s.end + 1 < start || s.start > start + span) continue;
       const bar = el("div", { class: "tl-bar", dataset: { uuid: s.uuid, start: s.start, end: s.end, code: s.code } });
       placeBar(bar, xOf(s.start), xOf(s.end + 1));
-      bar.style.top = `${2 + row * ROW}px`;
+      const h = heights.get(group) || ROW;
+      bar.style.top = `${2 + row * h}px`;
+      if (h < ROW) {
+        bar.style.height = `${h - 1}px`;
+        bar.classList.add("thin");
+      }
       bar.style.background = s.colour || this.colourOf.get(group);
-      bar.title = `C${s.code} [${s.start}, ${s.end}]`;
+      bar.title = `${s.label || `C${s.code}`} [${s.start}, ${s.end}]`;
       const chosen = selected instanceof Set ? selected.has(s.uuid) : s.uuid === selected;
       if (chosen) bar.classList.add("selected");
       if (s.problem) bar.classList.add("problem");
       if (s.pending) bar.classList.add("pending");
       if (s.muted) bar.classList.add("muted");
-      bar.append(el("span", { text: `C${s.code}` }), el("span", { class: "tl-edge start" }), el("span", { class: "tl-edge end" }));
+      // The short label always; the category's name too while the bar is hovered or selected.
+      const name = s.label && s.label !== `C${s.code}` ? s.label.slice(`C${s.code}`.length) : "";
+      bar.append(el("span", { class: "tl-text" }, `C${s.code}`, name ? el("span", { class: "tl-name", text: name }) : null),
+        el("span", { class: "tl-edge start" }), el("span", { class: "tl-edge end" }));
       (bars.get(group) || bars.get(this.lastLane)).push(bar);
     }
     for (const [group, track] of this.tracks) {
-      track.style.height = `${4 + Math.max(1, rows.get(group).length) * ROW}px`;
+      const n = Math.max(1, rows.get(group).length);
+      track.style.height = `${4 + Math.min(n * ROW, Math.max(n * rowHeight(n), MAX_ROWS * ROW))}px`;
       track.replaceChildren(...bars.get(group));
     }
   }

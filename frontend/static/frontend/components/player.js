@@ -153,13 +153,15 @@ export class FramePlayer extends EventTarget {
     return this.step(Math.round(seconds * this.fps));
   }
 
+  /** Play or pause. At the last frame Space stays there (it never jumps back to frame 0). */
   toggle() {
     if (this.video.paused) {
-      if (this.frame >= this.lastFrame && !this.loop) this.seek(0);
+      if (this.frame >= this.lastFrame && !this.loop) return false;
       this.video.play().catch(() => {});
     } else {
       this.video.pause();
     }
+    return true;
   }
 
   setSpeed(rate) {
