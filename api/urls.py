@@ -22,11 +22,11 @@ from api.views.uploads import (
     UploadCompleteView,
     UploadCreateView,
 )
-from api.views.videos import VideoViewSet
+from api.views.video_admin import ManagedVideoViewSet
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
-router.register("videos", VideoViewSet, basename="video")
+router.register("videos", ManagedVideoViewSet, basename="video")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("segments", SegmentViewSet, basename="segment")
 router.register("jobs", JobViewSet, basename="job")

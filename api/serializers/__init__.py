@@ -68,6 +68,7 @@ from .videos import (
     UploadCreateSerializer,
     UploadReceivedSerializer,
     UploadSerializer,
+    VideoMetadataSerializer,
     VideoSerializer,
 )
 
@@ -125,6 +126,7 @@ __all__ = [
     "UploadOffsetErrorSerializer",
     "UploadReceivedSerializer",
     "UploadSerializer",
+    "VideoMetadataSerializer",
     "VideoReviewSerializer",
     "VideoSerializer",
     "WorkspaceSerializer",

@@ -21,6 +21,7 @@ class VideoSerializer(serializers.ModelSerializer):
     labelers = serializers.SerializerMethodField()
     ingest_job = JobSummarySerializer(read_only=True, allow_null=True)
     emotion = serializers.CharField(read_only=True)
+    has_source = serializers.SerializerMethodField()
 
     class Meta:
         model = Video
@@ -46,12 +47,24 @@ class VideoSerializer(serializers.ModelSerializer):
             "emotion",
             "labelers",
             "ingest_job",
+            "has_source",
             "created_at",
         ]
         read_only_fields = fields
 
     def get_labelers(self, video) -> list[str]:
         return [a.labeler.code for a in video.assignments.all() if not a.is_training]
+
+    def get_has_source(self, video) -> bool:
+        """False once a rejected source was deleted: retrying its ingest cannot help."""
+        return bool(video.source_file)
+
+
+class VideoMetadataSerializer(serializers.Serializer):
+    """What an upload could not say (annotator.services.video_admin.set_metadata)."""
+
+    subject_id = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    match_result = serializers.ChoiceField(choices=["win", "lose", ""], required=False)
 
 
 class LabelerVideoSerializer(VideoSerializer):

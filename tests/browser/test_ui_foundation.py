@@ -69,12 +69,17 @@ def test_admin_uploads_a_video_in_chunks_and_sees_it_ingested(
     )
 
     open_project(page, live_server.url, project)
+    # Subject and win/lose go with the files added next.
+    page.get_by_label("Subject").fill("s01")
+    page.get_by_label("Win/lose").select_option("win")
     page.set_input_files("#upload-input", str(clip))
 
+    # The card follows the file to the end of its ingest, not only to "uploaded".
     item = upload_item(page, "clip001.mp4")
-    expect(item).to_have_attribute("data-state", "done", timeout=30_000)
+    expect(item).to_have_attribute("data-state", "ready", timeout=60_000)
+    expect(item.locator(".upload-status")).to_have_text("Ready: video clip001")
+    expect(item.locator(".upload-numbers")).to_have_text("25 frames at 25 fps")
     expect(item.locator("progress")).to_have_attribute("value", "100")
-    expect(item.locator(".upload-numbers")).to_contain_text("100 %")
     assert chunk_offsets == list(range(0, size, CHUNK)), "one PUT per chunk, in order"
 
     row = video_row(page, "clip001")
@@ -86,8 +91,11 @@ def test_admin_uploads_a_video_in_chunks_and_sees_it_ingested(
     expect(cells.nth(3)).to_contain_text("160×120")
     expect(page.locator("#jobs-list .job-item").first).to_have_attribute("data-state", "succeeded")
 
+    expect(cells.nth(5)).to_have_text("s01")  # subject
+    expect(cells.nth(6)).to_have_text("win")
     video = Video.objects.get(project=project, external_id="clip001")
     assert (video.status, video.size_bytes, video.num_frames) == ("ready", size, 25)
+    assert (video.subject.subject_id, video.match_result) == ("s01", "win")
     assert page.js_errors == []
 
 
@@ -113,6 +121,19 @@ def test_a_text_file_named_mp4_is_refused_or_rejected_with_the_reason(
     if rejected.count():
         message = rejected.locator(".row-error").inner_text()
         expect(rejected.locator(".badge").first).to_have_text("rejected")
+        # The card says so too, and deletes the video; no Retry is offered for a bad file.
+        card = upload_item(page, "notavideo.mp4")
+        expect(card).to_have_attribute("data-state", "rejected")
+        assert card.locator(".upload-error").inner_text().strip()
+        failed = page.locator('#jobs-list .job-item[data-state="failed"]')
+        expect(failed).to_contain_text("the file was rejected")
+        assert failed.get_by_role("button", name="Retry").count() == 0
+        card.get_by_role("button", name="Delete").click()
+        expect(card).to_have_attribute("data-state", "deleted")
+        expect(rejected).to_have_count(0)
+        from annotator.models import Video
+
+        assert not Video.objects.filter(project=project, external_id="notavideo").exists()
     else:
         message = refused.inner_text()
     assert message.strip(), "the reason is shown"

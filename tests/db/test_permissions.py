@@ -123,6 +123,8 @@ MATRIX = [
     ("video detail", "get", "/api/videos/{video}/", None, {"assigned": A, "other": N, "admin": A}),
     ("video proxy", "get", "/api/videos/{video}/proxy/", None, {"assigned": A, "other": N, "admin": A}),
     ("video source", "get", "/api/videos/{video}/source/", None, {"assigned": A, "other": N, "admin": A}),
+    ("video metadata", "patch", "/api/videos/{video}/metadata/", {"match_result": "win"}, {"assigned": D, "other": D, "admin": A}),
+    ("video delete", "delete", "/api/videos/{video}/", None, {"assigned": D, "other": D, "admin": 409}),
     ("assignment list", "get", "/api/assignments/", None, {"assigned": A, "other": A, "admin": A}),
     ("assignment detail", "get", "/api/assignments/{assignment}/", None, {"assigned": A, "other": N, "admin": A}),
     ("reassign", "patch", "/api/assignments/{assignment}/", {"labeler": "{other_code}"}, {"assigned": D, "other": D, "admin": 400}),

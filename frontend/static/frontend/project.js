@@ -3,14 +3,14 @@
 
 import { get, getAll, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
-import { formatBytes, formatDate, formatNumber, formatPercent, formatSpeed } from "./lib/format.js";
+import { formatBytes, formatDate, formatNumber } from "./lib/format.js";
 import { followJob } from "./lib/jobs.js";
 import { showError } from "./lib/notice.js";
 import { Drawn, Poller } from "./lib/poll.js";
 import { ACTIVE_JOB_STATES, BUSY_VIDEO_STATES } from "./lib/states.js";
-import { ChunkedUpload } from "./lib/upload.js";
 import { jobUrl } from "./lib/urls.js";
 import { badge, progressBar } from "./lib/widgets.js";
+import { deleteVideo, metadataFields, UploadQueue, wireDropzone } from "./components/uploads.js";
 import { labelersCell } from "./reassign.js";
 
 const root = $("project-app");
@@ -54,6 +54,7 @@ function videoRow(v) {
     const code = v.error_code ? `${v.error_code}: ` : "";
     status.append(el("p", { class: "row-error", text: `${code}${v.error || "rejected"}` }));
   }
+  if (v.status === "rejected") status.append(deleteButton(v));
   const fps = v.fps === null || v.fps === undefined ? "—" : formatNumber(v.fps, 3);
   const size = [v.width && v.height ? `${v.width}×${v.height}` : "", v.size_bytes ? formatBytes(v.size_bytes) : ""]
     .filter(Boolean)
@@ -75,10 +76,35 @@ function videoRow(v) {
   );
 }
 
+/** A rejected video is deleted from its row (its file is gone or unusable: no retry helps). */
+function deleteButton(v) {
+  const button = el("button", { type: "button", class: "small danger", text: "Delete", "aria-label": `Delete video ${v.external_id}` });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await deleteVideo(v.id);
+      showError(pageError, "");
+    } catch (err) {
+      button.disabled = false;
+      showError(pageError, `Video ${v.external_id} was not deleted: ${err.message}`);
+    }
+    poller.now();
+  });
+  return button;
+}
+
 function renderVideos(videos) {
   if (!drawn.changed("videos", videos)) return;
   $("videos-table").tBodies[0].replaceChildren(...videos.map(videoRow));
   $("videos-empty").hidden = videos.length > 0;
+}
+
+const videosById = new Map();
+
+/** A failed job worth retrying: not an ingest whose source was rejected and deleted. */
+function retryable(job) {
+  const video = job.kind === "ingest" && job.params ? videosById.get(job.params.video) : null;
+  return !video || video.has_source;
 }
 
 function jobItem(job) {
@@ -97,7 +123,9 @@ function jobItem(job) {
     job.message && active ? el("p", { class: "muted small", text: job.message }) : null,
     job.error ? el("p", { class: "row-error", text: job.error }) : null,
   );
-  if (job.state === "failed") {
+  if (job.state === "failed" && !retryable(job)) {
+    item.querySelector(".job-head").append(el("span", { class: "muted small", text: "the file was rejected: delete the video or upload another" }));
+  } else if (job.state === "failed") {
     const button = el("button", { type: "button", class: "small", text: "Retry" });
     button.addEventListener("click", async () => {
       button.disabled = true;
@@ -115,7 +143,7 @@ function jobItem(job) {
 }
 
 function renderJobs(jobs) {
-  if (!drawn.changed("jobs", jobs)) return;
+  if (!drawn.changed("jobs", [jobs, jobs.map(retryable)])) return;
   $("jobs-list").replaceChildren(...jobs.map(jobItem));
   $("jobs-empty").hidden = jobs.length > 0;
 }
@@ -127,13 +155,15 @@ async function refresh() {
     get("jobs/", { project: projectId, page_size: 15 }).then((page) => page.results || page),
   ]);
   if (drawn.changed("project", project)) renderSummary(project);
+  videosById.clear();
+  for (const v of videos) videosById.set(v.id, v);
   renderVideos(videos);
   renderJobs(jobs);
   showError(pageError, "");
   const busyVideo = videos.some(
     (v) => BUSY_VIDEO_STATES.has(v.status) || (v.ingest_job && ACTIVE_JOB_STATES.has(v.ingest_job.state)),
   );
-  return busyVideo || jobs.some((j) => ACTIVE_JOB_STATES.has(j.state)) || uploadsRunning > 0;
+  return busyVideo || jobs.some((j) => ACTIVE_JOB_STATES.has(j.state)) || uploads.busy;
 }
 
 const poller = new Poller(async () => {
@@ -145,129 +175,16 @@ const poller = new Poller(async () => {
   }
 }, 2000);
 
-// --- upload widget ---------------------------------------------------------------------------
+// --- upload widget: cards that follow each file to a ready or rejected video -------------------
 
-const waiting = [];
-let uploadsRunning = 0;
-
-function uploadRow(file) {
-  const bar = el("progress", { max: "100", value: "0", "aria-label": `Upload of ${file.name}` });
-  const numbers = el("span", { class: "upload-numbers", text: `0 % · 0 B of ${formatBytes(file.size)}` });
-  const status = el("span", { class: "upload-status", role: "status", text: "Waiting" });
-  const error = el("p", { class: "row-error upload-error", role: "alert", hidden: true });
-  const cancel = el("button", { type: "button", class: "small", text: "Cancel" });
-  const row = el(
-    "li",
-    { class: "upload-item", dataset: { filename: file.name, state: "waiting" } },
-    el("div", { class: "upload-head" }, el("strong", { text: file.name }), status, cancel),
-    el("div", { class: "progress-line" }, bar, numbers),
-    error,
-  );
-  return { file, row, bar, numbers, status, error, cancel, upload: null, cancelled: false };
-}
-
-function setUploadState(item, state, text) {
-  item.row.dataset.state = state;
-  item.status.textContent = text;
-}
-
-function showProgress(item, sent, total, speed) {
-  const fraction = total > 0 ? sent / total : 1;
-  item.bar.value = Math.round(fraction * 1000) / 10;
-  item.numbers.textContent =
-    `${formatPercent(fraction)} · ${formatBytes(sent)} of ${formatBytes(total)} · ${formatSpeed(speed)}`;
-}
-
-async function runUpload(item) {
-  if (item.cancelled) return;
-  const upload = new ChunkedUpload(item.file, { project: projectId });
-  item.upload = upload;
-  setUploadState(item, "uploading", "Uploading");
-  upload.addEventListener("progress", (e) => showProgress(item, e.detail.sent, e.detail.total, e.detail.speed));
-  upload.addEventListener("retry", (e) => {
-    const { attempt, delay, message } = e.detail;
-    setUploadState(item, "retrying", `Retry ${attempt} of ${upload.maxRetries} in ${delay / 1000} s (${message})`);
-  });
-  upload.addEventListener("state", (e) => {
-    if (e.detail.state === "uploading") setUploadState(item, "uploading", "Uploading");
-    if (e.detail.state === "completing") setUploadState(item, "completing", "Finishing…");
-  });
-  try {
-    const result = await upload.start();
-    item.cancel.remove();
-    setUploadState(item, "done", "Uploaded");
-    if (result && result.job) {
-      item.status.append(" — ", el("a", { href: jobUrl(result.job), text: `ingest job #${result.job}` }));
-    }
-  } catch (err) {
-    item.cancel.remove();
-    if (upload.state === "aborted") {
-      setUploadState(item, "cancelled", "Cancelled");
-    } else {
-      setUploadState(item, "failed", "Failed");
-      item.error.textContent = err.message || String(err);
-      item.error.hidden = false;
-    }
-  }
-}
-
-function pump() {
-  while (uploadsRunning < PARALLEL_UPLOADS && waiting.length) {
-    const item = waiting.shift();
-    uploadsRunning += 1;
-    runUpload(item).finally(() => {
-      uploadsRunning -= 1;
-      pump();
-      poller.now();
-    });
-  }
-}
-
-function addFiles(files) {
-  for (const file of files) {
-    const item = uploadRow(file);
-    item.cancel.addEventListener("click", () => {
-      item.cancelled = true;
-      if (item.upload) item.upload.abort();
-      else {
-        const at = waiting.indexOf(item);
-        if (at >= 0) waiting.splice(at, 1);
-        item.cancel.remove();
-        setUploadState(item, "cancelled", "Cancelled");
-      }
-    });
-    $("upload-list").prepend(item.row);
-    waiting.push(item);
-  }
-  pump();
-}
-
-const input = $("upload-input");
-function takeChosenFiles() {
-  if (!input.files.length) return;
-  addFiles([...input.files]);
-  input.value = "";
-}
-input.addEventListener("change", takeChosenFiles);
-takeChosenFiles(); // files chosen before this module ran
-
-const dropzone = $("dropzone");
-for (const type of ["dragenter", "dragover"]) {
-  dropzone.addEventListener(type, (e) => {
-    e.preventDefault();
-    e.dataTransfer.dropEffect = "copy";
-    dropzone.classList.add("dragging");
-  });
-}
-dropzone.addEventListener("dragleave", (e) => {
-  if (!dropzone.contains(e.relatedTarget)) dropzone.classList.remove("dragging");
+const uploads = new UploadQueue({
+  projectId,
+  list: $("upload-list"),
+  parallel: PARALLEL_UPLOADS,
+  metadata: metadataFields("upload"),
+  onChange: () => poller.now(),
 });
-dropzone.addEventListener("drop", (e) => {
-  e.preventDefault();
-  dropzone.classList.remove("dragging");
-  const files = [...(e.dataTransfer.files || [])];
-  if (files.length) addFiles(files);
-});
+wireDropzone($("dropzone"), $("upload-input"), (files) => uploads.add(files));
 
 // --- bulk import -----------------------------------------------------------------------------
 

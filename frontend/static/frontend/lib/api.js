@@ -117,6 +117,7 @@ export async function request(path, options = {}) {
 
 export const get = (path, query) => request(path, { query });
 export const post = (path, json) => request(path, { method: "POST", json: json ?? {} });
+export const patch = (path, json) => request(path, { method: "PATCH", json: json ?? {} });
 
 /** Every result of a paginated list endpoint, following `next` links (capped by maxPages). */
 export async function getAll(path, query = null, maxPages = 50) {
