@@ -84,6 +84,43 @@ def current_guidelines(project: Project) -> dict[int | None, Guideline]:
 # ---- rounds ----
 
 
+@dataclass(frozen=True)
+class SampleCandidate:
+    """A video of the project and whether it can be a new round's sample: ``reason`` (with its
+    ``code``) says why not; empty when it can."""
+
+    video: Video
+    code: str = ""
+    reason: str = ""
+
+
+def sample_candidates(project: Project) -> list[SampleCandidate]:
+    """Every video of the project, in id order, each eligible as a training sample or with the
+    reason it is not: not ready, assigned as real work, or a sample of an earlier round."""
+    real = set(
+        Assignment.objects.filter(video__project=project, is_training=False).values_list(
+            "video_id", flat=True
+        )
+    )
+    rounds = dict(
+        TrainingItem.objects.filter(round__project=project)
+        .order_by("round__number")
+        .values_list("video_id", "round__number")
+    )
+    out = []
+    for video in project.videos.order_by("id"):
+        if video.status != Video.Status.READY:
+            why = ("not_ready", f"not ready ({video.get_status_display().lower()})")
+        elif video.pk in real:
+            why = ("assigned", "assigned as real work")
+        elif video.pk in rounds:
+            why = ("in_round", f"a sample of round {rounds[video.pk]}")
+        else:
+            why = ("", "")
+        out.append(SampleCandidate(video, *why))
+    return out
+
+
 @transaction.atomic
 def create_round(
     project: Project, name: str, video_ids: list[int], user=None, spans: dict | None = None
@@ -97,6 +134,14 @@ def create_round(
         taken = sorted({a.video.external_id for a in real.select_related("video")})
         raise TrainingError(
             f"videos {', '.join(taken)} are already assigned as real work", code="videos_taken"
+        )
+    # Each labeler has one assignment per video: a sample of an earlier round cannot be
+    # labelled again as a new round's.
+    used = TrainingItem.objects.filter(video__in=videos).select_related("video", "round")
+    if used.exists():
+        named = sorted({f"{i.video.external_id} (round {i.round.number})" for i in used})
+        raise TrainingError(
+            f"videos {', '.join(named)} are already samples of a round", code="videos_in_round"
         )
     labelers = list(project.labelers.filter(is_active=True).order_by("code"))
     if len(labelers) < 2:

@@ -59,6 +59,7 @@ from .training import (
     RoundComparisonSerializer,
     RoundCreateSerializer,
     RoundStatusSerializer,
+    SampleCandidateSerializer,
     TrainingResultsSerializer,
 )
 from .videos import (
@@ -112,6 +113,7 @@ __all__ = [
     "RoundComparisonSerializer",
     "RoundCreateSerializer",
     "RoundStatusSerializer",
+    "SampleCandidateSerializer",
     "SavedSegmentSerializer",
     "SegmentSerializer",
     "SegmentWriteSerializer",

@@ -17,6 +17,20 @@ class RoundCreateSerializer(serializers.Serializer):
     videos = serializers.ListField(child=serializers.IntegerField(), min_length=1)
 
 
+class SampleCandidateSerializer(serializers.Serializer):
+    """annotator.services.training.SampleCandidate: a video, and why it cannot be a sample."""
+
+    id = serializers.IntegerField(source="video.pk")
+    external_id = serializers.CharField(source="video.external_id")
+    num_frames = serializers.IntegerField(source="video.num_frames", allow_null=True)
+    eligible = serializers.SerializerMethodField()
+    code = serializers.CharField(help_text="not_ready | assigned | in_round; empty if eligible")
+    reason = serializers.CharField()
+
+    def get_eligible(self, candidate) -> bool:
+        return not candidate.code
+
+
 class ReferenceRequestSerializer(serializers.Serializer):
     video = serializers.IntegerField()
     segments = serializers.ListField(

@@ -28,6 +28,7 @@ from api.serializers import (
     RoundComparisonSerializer,
     RoundCreateSerializer,
     RoundStatusSerializer,
+    SampleCandidateSerializer,
     TrainingResultsSerializer,
 )
 
@@ -69,6 +70,17 @@ class TrainingRoundViewSet(viewsets.GenericViewSet):
         )
         body = RoundStatusSerializer(training.round_status(round_)).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("project", int, required=True)],
+        responses={200: SampleCandidateSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"])
+    def samples(self, request):
+        """Every video of the project, each a possible sample or with the reason it is not."""
+        project = get_object_or_404(Project, pk=optional_int_param(request, "project") or 0)
+        candidates = training.sample_candidates(project)
+        return Response(SampleCandidateSerializer(candidates, many=True).data)
 
     @extend_schema(responses={200: RoundComparisonSerializer})
     @action(detail=True, methods=["get"])

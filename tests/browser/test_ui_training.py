@@ -11,9 +11,10 @@ import pytest
 
 from annotator.models import Assignment, ReferenceSegment, TrainingRound
 from annotator.services import training
-from tests.support.annotate_helpers import make_ready_video, mark, wait_ready, wait_saved
+from tests.support.annotate_helpers import SIZE, make_ready_video, mark, wait_ready, wait_saved
 from tests.support.browser import DEFAULT_TIMEOUT_MS, create_admin, create_labeler, login
 from tests.support.factories import ProjectFactory
+from tests.support.media_factory import make_numbered_video
 from tests.support.paths import DOCS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,13 +53,14 @@ def label_from_queue(browser, base_url: str, username: str, video) -> None:
 
 
 def test_a_training_round_from_creation_to_results(
-    live_server, ui_page, browser, media_root, tmp_path
+    live_server, ui_page, browser, media_root, tmp_path, upload_settings, celery_worker
 ):
     project = ProjectFactory(name="Training demo")
     video = make_ready_video(project, media_root)
     make_ready_video(project, media_root, external_id="102", num_frames=60)
-    for username, code in (("ann", "A1"), ("bob", "B1")):
-        create_labeler(username, code, projects=[project])
+    taken = make_ready_video(project, media_root, external_id="103", num_frames=60)
+    labelers = [create_labeler(u, c, projects=[project]) for u, c in (("ann", "A1"), ("bob", "B1"))]
+    Assignment.objects.create(video=taken, labeler=labelers[0], position=1)  # real work
     create_admin()
     page = ui_page
     page.set_viewport_size({"width": 1440, "height": 940})
@@ -68,15 +70,40 @@ def test_a_training_round_from_creation_to_results(
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     page.get_by_role("link", name="Training", exact=True).first.click()
     page.wait_for_selector("#training-app.ready")
+    # Only possible samples are listed; the others are named with the reason.
+    assert page.locator(f'#round-videos input[value="{taken.pk}"]').count() == 0
+    missing = page.locator("#round-videos-missing")
+    assert missing.inner_text() == "1 assigned as real work: 103"
+    # A new sample uploaded from the form is listed, ticked, once ingested.
+    celery_worker()
+    clip = tmp_path / "sample104.mp4"
+    make_numbered_video(clip, 30, size=SIZE)
+    page.set_input_files("#sample-input", str(clip))
+    card = page.locator('#sample-uploads .upload-item[data-filename="sample104.mp4"]')
+    card.wait_for()
+    page.wait_for_function(
+        "document.querySelector('#sample-uploads .upload-item')?.dataset.state === 'ready'",
+        timeout=60_000,
+    )
+    uploaded = page.locator('#round-videos input[data-external-id="sample104"]')
+    uploaded.wait_for()
+    assert uploaded.is_checked()
+    uploaded.uncheck()
     page.locator("#round-name").fill("Calibration")
     page.locator(f'#round-videos input[value="{video.pk}"]').check()
     page.locator("#round-create").click()
     row = page.locator("#rounds-table tbody tr")
     row.wait_for()
     assert "A1 0/1" in row.inner_text() and "B1 0/1" in row.inner_text()
+    assert "“Calibration” created" in page.locator("#page-notice").inner_text()
     round_ = TrainingRound.objects.get(project=project)
     assert round_.name == "Calibration"
     assert Assignment.objects.filter(video=video, is_training=True).count() == 2
+    # The sample is now listed as a sample of round 1.
+    page.wait_for_function(
+        "document.getElementById('round-videos-missing').textContent.includes('round')"
+    )
+    assert page.locator(f'#round-videos input[value="{video.pk}"]').count() == 0
 
     # Guidelines: two saves are two versions; the history lists the older one.
     page.locator("#guideline-target").select_option("1")

@@ -105,6 +105,7 @@ MATRIX = [
     ("training rounds", "get", "/api/training/rounds/", None, {"assigned": D, "other": D, "admin": A}),
     ("training round create", "post", "/api/training/rounds/", {"project": "{school}", "videos": ["{sample}"]}, {"assigned": D, "other": D, "admin": 201}),
     ("training round", "get", "/api/training/rounds/{round}/", None, {"assigned": D, "other": D, "admin": A}),
+    ("training samples", "get", "/api/training/rounds/samples/?project={project}", None, {"assigned": D, "other": D, "admin": A}),
     ("training comparison", "get", "/api/training/rounds/{round}/comparison/", None, {"assigned": D, "other": D, "admin": 400}),
     ("training reference", "put", "/api/training/rounds/{round}/reference/", {"video": "{sample}", "segments": []}, {"assigned": D, "other": D, "admin": A}),
     ("training close", "post", "/api/training/rounds/{round}/close/", None, {"assigned": D, "other": D, "admin": 400}),

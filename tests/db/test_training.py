@@ -12,7 +12,13 @@ from annotator.services import assignment as assignment_service
 from annotator.services.agreement import record_run
 from annotator.services.segments import create_segment
 from jobs.models import Job
-from tests.support.factories import AdminFactory, LabelerFactory, ProjectFactory, VideoFactory
+from tests.support.factories import (
+    AdminFactory,
+    AssignmentFactory,
+    LabelerFactory,
+    ProjectFactory,
+    VideoFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +168,38 @@ def test_guidelines_are_versioned_and_visible_to_labelers(setup):
     )
     outsider = client_for(LabelerFactory().user)
     assert outsider.get(url).status_code == 404
+
+
+def test_round_samples_list_why_a_video_cannot_be_one(setup):
+    """The "new round" form lists only possible samples and says why the others are missing;
+    a sample of an earlier round cannot be a new round's (each labeler has one assignment per
+    video)."""
+    from annotator.models import Video
+
+    project, labelers, sample, real, admin, round_ = setup
+    AssignmentFactory(video=real, labeler=labelers["A"])
+    waiting = VideoFactory(project=project, status=Video.Status.INGESTING, num_frames=None)
+    free = VideoFactory(project=project, num_frames=300)
+    rows = admin.get(f"/api/training/rounds/samples/?project={project.pk}").json()
+    assert [(r["id"], r["eligible"], r["code"]) for r in rows] == [
+        (sample.pk, False, "in_round"),
+        (real.pk, False, "assigned"),
+        (waiting.pk, False, "not_ready"),
+        (free.pk, True, ""),
+    ]
+    assert rows[0]["reason"] == "a sample of round 1"
+    assert rows[2]["reason"] == "not ready (probing and making the proxy)"
+    again = admin.post(
+        "/api/training/rounds/",
+        {"project": project.pk, "name": "Again", "videos": [sample.pk]},
+        format="json",
+    )
+    assert (again.status_code, again.json()["code"]) == (400, "videos_in_round")
+    made = admin.post(
+        "/api/training/rounds/",
+        {"project": project.pk, "name": "Calibration 2", "videos": [free.pk]},
+        format="json",
+    )
+    assert made.status_code == 201 and made.json()["name"] == "Calibration 2"
+    client = client_for(labelers["A"].user)
+    assert client.get(f"/api/training/rounds/samples/?project={project.pk}").status_code == 403

@@ -1,7 +1,9 @@
 // The admin's training page: the rounds with each labeler's progress, the "new round"
-// form (ready sample videos), and the versioned guidelines editor with its history.
+// form (only the videos that can be samples, why the others cannot, and an upload of new
+// samples right there), and the versioned guidelines editor with its history.
 
 import { progressLine } from "./components/training_chart.js";
+import { UploadQueue, wireDropzone } from "./components/uploads.js";
 import { get, getAll, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatDate } from "./lib/format.js";
@@ -43,16 +45,32 @@ async function loadRounds() {
   $("round-name").placeholder = `Round ${rounds.length + 1}`;
 }
 
-async function loadVideos() {
-  const videos = (await getAll("videos/", { project: projectId, page_size: 500 }))
-    .filter((v) => v.status === "ready");
-  $("round-videos").replaceChildren(...videos.map((v) => el(
+const REASONS = { not_ready: "not ready yet", assigned: "assigned as real work", in_round: "samples of earlier rounds" };
+
+/** The possible samples as checkboxes (those in `checked` ticked), and why the others are missing. */
+async function loadVideos(checked = new Set()) {
+  const rows = await get("training/rounds/samples/", { project: projectId });
+  for (const box of $("round-videos").querySelectorAll("input:checked")) checked.add(Number(box.value));
+  const eligible = rows.filter((v) => v.eligible);
+  $("round-videos").replaceChildren(...eligible.map((v) => el(
     "label", { class: "choice" },
-    el("input", { type: "checkbox", name: "video", value: String(v.id), dataset: { externalId: v.external_id } }),
+    el("input", { type: "checkbox", name: "video", value: String(v.id), checked: checked.has(v.id), dataset: { externalId: v.external_id } }),
     ` ${v.external_id}`,
     v.num_frames ? el("span", { class: "muted small", text: ` · ${v.num_frames} frames` }) : null,
   )));
-  $("round-videos-empty").hidden = videos.length > 0;
+  $("round-videos-empty").hidden = eligible.length > 0;
+  const missing = new Map();
+  for (const v of rows.filter((r) => !r.eligible)) {
+    if (!missing.has(v.code)) missing.set(v.code, []);
+    missing.get(v.code).push(v);
+  }
+  $("round-videos-missing").replaceChildren(...[...missing].map(([code, videos]) => el(
+    "li", { dataset: { code } },
+    `${videos.length} ${REASONS[code] || code}: `,
+    videos.map((v) => v.external_id).join(", "),
+    code === "not_ready" ? ` (${videos.map((v) => v.reason.replace(/^not ready /, "")).join(", ")})` : "",
+  )));
+  $("round-videos-missing-box").hidden = missing.size === 0;
 }
 
 async function createRound(event) {
@@ -62,10 +80,10 @@ async function createRound(event) {
   $("round-create").disabled = true;
   try {
     const r = await post("training/rounds/", { project: projectId, name: $("round-name").value.trim(), videos });
-    notice(`Round ${r.number} created: ${Object.keys(r.labelers).length} labelers, ${r.videos.length} video${r.videos.length === 1 ? "" : "s"} each.`);
+    notice(`Round ${r.number} “${r.name}” created: ${Object.keys(r.labelers).length} labelers, ${r.videos.length} video${r.videos.length === 1 ? "" : "s"} each.`);
     $("round-name").value = "";
     for (const box of $("round-videos").querySelectorAll("input:checked")) box.checked = false;
-    await loadRounds();
+    await Promise.all([loadRounds(), loadVideos()]);
   } catch (err) {
     notice(`Not created: ${err.message}`, "error");
   } finally {
@@ -183,6 +201,13 @@ async function main() {
     return;
   }
   $("round-form").addEventListener("submit", createRound);
+  // New sample videos uploaded from the form are ticked once they are ready.
+  const uploads = new UploadQueue({
+    projectId,
+    list: $("sample-uploads"),
+    onSettled: (video) => loadVideos(new Set(video && video.status === "ready" ? [video.id] : [])),
+  });
+  wireDropzone($("sample-drop"), $("sample-input"), (files) => uploads.add(files));
   $("guideline-form").addEventListener("submit", saveGuideline);
   $("guideline-target").addEventListener("change", showGuideline);
   $("history-toggle").addEventListener("click", () => {
