@@ -101,10 +101,19 @@ OPENPOSE137 = Layout(
     137,
     tuple(_head_arms(0, 5, 2, 3, 4, 6, 7, 15, 16, 17, 18) + _hand_tips(95) + _hand_tips(116)),
 )
+# MediaPipe Holistic (pipeline/pose_mediapipe.py): BlazePose-33 body (0 nose, 2/5 left/right
+# eye, 7/8 ears, 11/12 shoulders, 13/14 elbows, 15/16 wrists), left hand 33..53, right hand
+# 54..74 (the 21-point hand order above), 468 face mesh points 75..542.
+MEDIAPIPE543 = Layout(
+    "mediapipe543",
+    543,
+    tuple(_head_arms(0, 11, 12, 14, 16, 13, 15, 5, 2, 8, 7) + _hand_tips(33) + _hand_tips(54)),
+)
 IMIGUE22 = Layout("imigue22", NUM_JOINTS, tuple((j,) for j in range(NUM_JOINTS)))
 
 LAYOUTS: dict[str, Layout] = {
-    layout.name: layout for layout in (IMIGUE22, COCO17, COCO_WHOLEBODY133, OPENPOSE137)
+    layout.name: layout
+    for layout in (IMIGUE22, COCO17, COCO_WHOLEBODY133, OPENPOSE137, MEDIAPIPE543)
 }
 
 

@@ -6,11 +6,11 @@ Run: python bench/pose_gpu.py --device cuda [--frames 96] [--size 1280x720] [--b
 CPU smoke test: python bench/pose_gpu.py --device cpu --frames 8 --size 320x180 --batch-sizes 1,4
     --reps 1 --cpu-frames 0
 
-Imports only `pipeline.poses` (pure: numpy, OpenPifPaf, torch; no Django) and the numbered frames
-of `tests/media_factory` (pure numpy): no ffmpeg is needed, so `pipeline.frames` (an ffmpeg pipe)
-is not timed; `bench/pose_overhead.py` times the decode on CPU. The network is untrained (built
-offline by `build_untrained_checkpoint`): its cost per frame is a trained one's, but the decoder
-sees random fields, so the decoder's share can differ from a trained network's.
+Imports only `pipeline.pose_openpifpaf` (pure: numpy, OpenPifPaf, torch; no Django) and the
+numbered frames of `tests/media_factory` (pure numpy): no ffmpeg is needed, so `pipeline.frames`
+(an ffmpeg pipe) is not timed; `bench/pose_overhead.py` times the decode on CPU. The network is
+untrained (built offline by `build_untrained_checkpoint`): its cost per frame is a trained one's,
+but the decoder sees random fields, so the decoder's share can differ from a trained network's.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from pipeline.poses import (  # noqa: E402
+from pipeline.pose_openpifpaf import (  # noqa: E402
     PoseSettings,
     _import_openpifpaf,
     build_untrained_checkpoint,

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.frames import iter_frames  # noqa: E402
-from pipeline.poses import (  # noqa: E402
+from pipeline.pose_openpifpaf import (  # noqa: E402
     PoseSettings,
     build_untrained_checkpoint,
     extract_poses,

@@ -274,7 +274,12 @@ FACE_BLUR_DETECTOR = os.environ.get("FACE_BLUR_DETECTOR", "centerface")
 FACE_BLUR_THRESHOLD = float(os.environ.get("FACE_BLUR_THRESHOLD", 0.2))
 FACE_VERIFY_DETECTOR = os.environ.get("FACE_VERIFY_DETECTOR", "haar")
 FACE_VERIFY_THRESHOLD = float(os.environ.get("FACE_VERIFY_THRESHOLD", 3))
-# Poses: a local OpenPifPaf checkpoint (nothing is downloaded), batch size, resize.
+# Poses (docs/design.md §9): the backend, "mediapipe" (models in its wheel, CPU, the default) or
+# "openpifpaf" (GPU workers: a local checkpoint, nothing is downloaded, batch size, resize).
+POSE_BACKEND = os.environ.get("POSE_BACKEND", "mediapipe").strip().lower()
+# A processing request first builds the backend once, refusing to start if it cannot load; a
+# web process without the ML stack (requirements-web.txt) sets this to 0.
+POSE_PREFLIGHT = os.environ.get("POSE_PREFLIGHT", "1") != "0"
 POSE_CHECKPOINT = os.environ.get("POSE_CHECKPOINT", "")
 POSE_BATCH_SIZE = int(os.environ.get("POSE_BATCH_SIZE", 8))
 POSE_LONG_EDGE = int(os.environ.get("POSE_LONG_EDGE", 641))

@@ -31,6 +31,9 @@ requirements=requirements.txt
 stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$want_test
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r "$requirements"
+  # MediaPipe (the default pose backend) without its declared dependencies, which would replace
+  # OpenCV and pull jax; requirements.txt pins what it needs at run time.
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
   touch "$stamp"
 fi
 # OpenPifPaf (pose extraction) needs a patched build against our torch; cached after the first.

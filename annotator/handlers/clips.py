@@ -2,11 +2,12 @@
 
     clip_cut (media queue) → clip_privacy (gpu: blur faces, verify) → clip_poses (gpu)
 
-Each stage hands the clip to the next when it succeeds (``processing.advance``). The unblurred
-cut lives only under MEDIA_ROOT/work/ (never served, never released) and is removed once the
-blurred clip exists.
-A clip whose privacy check fails, or whose stage fails for good, ends `failed` with the reason
-and is not eligible for a release.
+Each stage hands the clip to the next when it succeeds (``processing.advance``); a project that
+extracts no poses ends the chain after the privacy stage. A stage works only on a clip whose
+current stage it is, so an old job retried by hand cannot run a second chain. The unblurred cut
+lives only under MEDIA_ROOT/work/ (never served, never released) and is removed once the blurred
+clip exists. A clip whose privacy check fails, or whose stage fails for good, ends `failed` with
+the reason and is not eligible for a release.
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
 
 from annotator.models import Clip
-from annotator.services.processing import advance, clip_work_dir
+from annotator.services.pose_backend import pose_config
+from annotator.services.processing import (
+    advance,
+    after_privacy,
+    clip_work_dir,
+    finish,
+    stage_progress,
+)
 from jobs.kinds import JobKind
 from jobs.models import Job
 from jobs.registry import job_handler
@@ -28,7 +35,7 @@ from pipeline.cut import cut_clip
 from pipeline.faces import BlurSettings, CenterFaceDetector, HaarDetector, blur_video
 from pipeline.frames import iter_frames
 from pipeline.hashing import sha256_file
-from pipeline.poses import PoseConfigError, PoseSettings, extract_poses, load_predictor, save_poses
+from pipeline.poses import PoseConfig, PoseConfigError, PoseExtractor, load_extractor, save_poses
 from pipeline.privacy import verify_blurred
 
 DETECTORS = {"centerface": CenterFaceDetector, "haar": HaarDetector}
@@ -39,13 +46,22 @@ def _path(relative: str) -> Path:
 
 
 def _clip(ctx: JobContext) -> Clip:
-    return Clip.objects.select_related("video", "category").get(pk=ctx.params["clip"])
+    clip = Clip.objects.select_related("video", "category", "project").get(pk=ctx.params["clip"])
+    if clip.processing_job_id != ctx.job.pk:
+        raise JobInputError(
+            f"clip {clip.pk} has moved on to job {clip.processing_job_id}; this stage is stale",
+            code="superseded",
+        )
+    Clip.objects.filter(pk=clip.pk).exclude(status=Clip.Status.PROCESSING).update(
+        status=Clip.Status.PROCESSING, error=""
+    )
+    return clip
 
 
 def _fail_clip(job: Job, code: str, message: str) -> None:
-    clip = Clip.objects.filter(pk=job.params.get("clip")).first()
+    clip = Clip.objects.filter(pk=job.params.get("clip"), processing_job_id=job.pk).first()
     if clip is None:
-        return
+        return  # a stale stage's failure says nothing about the clip's current chain
     shutil.rmtree(_path(clip_work_dir(clip)), ignore_errors=True)  # no unblurred frames left over
     Clip.objects.filter(pk=clip.pk).update(
         status=Clip.Status.FAILED, error=f"{job.kind}: {message}"
@@ -59,9 +75,9 @@ def cut(ctx: JobContext) -> dict:
     if not video.source_file:
         raise JobInputError("the video has no source file: nothing to cut", code="no_source")
     source = _path(video.source_file)
+    ctx.progress(0.0, "cut", force=True)
     try:
         info = media.probe_video(source)
-        Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.PROCESSING, error="")
         temp = ctx.temp_path("cut.mp4")
         out = cut_clip(
             source,
@@ -69,7 +85,7 @@ def cut(ctx: JobContext) -> dict:
             clip.start_frame,
             clip.end_frame,
             info,
-            on_progress=lambda f: ctx.progress(f, "cutting"),
+            on_progress=lambda f: ctx.progress(stage_progress("cut", f), "cut"),
         )
     except media.MediaError as exc:
         raise JobInputError(str(exc), code=exc.code) from exc
@@ -87,14 +103,15 @@ def privacy(ctx: JobContext) -> dict:
     blur_with = DETECTORS[settings.FACE_BLUR_DETECTOR](threshold=settings.FACE_BLUR_THRESHOLD)
     verifier = DETECTORS[settings.FACE_VERIFY_DETECTOR](threshold=settings.FACE_VERIFY_THRESHOLD)
     temp = ctx.temp_path("blurred.mp4")
+    ctx.progress(0.0, "blur", force=True)
     blur = blur_video(
         unblurred,
         temp,
         blur_with,
         settings=BlurSettings(),
-        on_progress=lambda f: ctx.progress(0.8 * f, "blurring faces"),
+        on_progress=lambda f: ctx.progress(stage_progress("blur", f), "blur"),
     )
-    ctx.progress(0.8, "verifying", force=True)
+    ctx.progress(stage_progress("verify", 0.0), "verify", force=True)
     check = verify_blurred(temp, verifier, settings.FACE_VERIFY_THRESHOLD, blur_report=blur)
     report = check.as_dict()
     Clip.objects.filter(pk=clip.pk).update(privacy=report)
@@ -104,56 +121,58 @@ def privacy(ctx: JobContext) -> dict:
     relative = ctx.publish(temp, f"clips/{clip.project_id}/{clip.pk}.mp4")
     Clip.objects.filter(pk=clip.pk).update(clip_file=relative, clip_sha256=digest)
     shutil.rmtree(_path(clip_work_dir(clip)), ignore_errors=True)
-    advance(clip, ctx.job, JobKind.CLIP_POSES)
+    after_privacy(clip, ctx.job)
     return {"clip": clip.pk, "detections": blur.detections, "redetections": check.redetections}
 
 
-_PREDICTORS: dict[tuple, object] = {}
+_EXTRACTORS: dict[PoseConfig, PoseExtractor] = {}
 
 
-def _predictor(pose_settings: PoseSettings):
-    # Loading a checkpoint takes seconds; a worker process keeps one predictor per configuration.
-    key = (pose_settings.checkpoint, pose_settings.batch_size, pose_settings.long_edge)
-    if key not in _PREDICTORS:
-        _PREDICTORS[key] = load_predictor(pose_settings)
-    return _PREDICTORS[key]
+def _extractor(config: PoseConfig) -> PoseExtractor:
+    # Loading a model takes seconds; a worker process keeps one extractor per configuration.
+    if config not in _EXTRACTORS:
+        _EXTRACTORS[config] = load_extractor(config)
+    return _EXTRACTORS[config]
 
 
 @job_handler(JobKind.CLIP_POSES, on_failed=_fail_clip)
 def poses(ctx: JobContext) -> dict:
     clip = _clip(ctx)
+    if not clip.project.extract_poses:  # switched off since the chain started
+        finish(clip, ctx.job)
+        return {"clip": clip.pk, "poses": False}
     blurred = _path(clip.clip_file) if clip.clip_file else None
     if blurred is None or not blurred.is_file():
         raise JobInputError("the blurred clip is missing; process the clip again", code="chain")
-    pose_settings = PoseSettings(
-        checkpoint=settings.POSE_CHECKPOINT,
-        batch_size=settings.POSE_BATCH_SIZE,
-        long_edge=settings.POSE_LONG_EDGE or None,
-    )
+    config = pose_config()
     try:
-        predictor = _predictor(pose_settings)
+        extractor = _extractor(config)
     except PoseConfigError as exc:
         raise JobInputError(str(exc), code="pose_config") from exc
     info = media.probe_video(blurred)
-    result = extract_poses(
-        iter_frames(blurred),
-        predictor,
-        num_frames=info.num_frames,
-        width=info.width,
-        height=info.height,
-        on_progress=lambda f: ctx.progress(f, "poses"),
-    )
+    ctx.progress(0.0, "poses", force=True)
+    try:
+        result = extractor.extract(
+            iter_frames(blurred),
+            num_frames=info.num_frames,
+            width=info.width,
+            height=info.height,
+            on_progress=lambda f: ctx.progress(stage_progress("poses", f), "poses"),
+        )
+    except Exception:
+        _EXTRACTORS.pop(config, extractor).close()  # a failed model may hold a broken state
+        raise
     temp = ctx.temp_path("poses.npz")
     save_poses(result, temp)
     digest = sha256_file(temp)
     relative = ctx.publish(temp, f"poses/{clip.project_id}/{clip.pk}.npz")
-    Clip.objects.filter(pk=clip.pk).update(
+    finish(
+        clip,
+        ctx.job,
         pose_file=relative,
         pose_sha256=digest,
         pose_layout=result.layout,
-        status=Clip.Status.PROCESSED,
-        processed_at=timezone.now(),
-        error="",
+        pose_settings=extractor.settings(),
     )
     found = sum(1 for row in result.keypoints if row[:, 2].any())
     return {"clip": clip.pk, "layout": result.layout, "frames_with_subject": found}

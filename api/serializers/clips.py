@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotator.models import Clip
+from annotator.services.processing import clip_stage
 
 from .fields import state_counts
+from .poses import ClipStageSerializer, PoseSettingsSerializer
 
 
 class ClipSerializer(serializers.ModelSerializer):
@@ -24,6 +27,9 @@ class ClipSerializer(serializers.ModelSerializer):
     video_num_frames = serializers.IntegerField(source="video.num_frames", read_only=True)
     has_clip_file = serializers.SerializerMethodField()
     has_proxy = serializers.SerializerMethodField()
+    # The processing page's per-clip stage (cut / blur / verify / poses) and how poses were made.
+    stage = serializers.SerializerMethodField()
+    pose_settings = PoseSettingsSerializer(read_only=True)
 
     class Meta:
         model = Clip
@@ -52,6 +58,8 @@ class ClipSerializer(serializers.ModelSerializer):
             "provenance",
             "has_clip_file",
             "has_proxy",
+            "stage",
+            "pose_settings",
         ]
         read_only_fields = fields
 
@@ -63,6 +71,11 @@ class ClipSerializer(serializers.ModelSerializer):
 
     def get_has_proxy(self, clip) -> bool:
         return bool(clip.video.proxy_file)
+
+    @extend_schema_field(ClipStageSerializer(allow_null=True))
+    def get_stage(self, clip) -> dict | None:
+        stage = clip_stage(clip)
+        return None if stage is None else ClipStageSerializer(stage).data
 
 
 # A filtered count: only the origins and statuses the filtered clips have.

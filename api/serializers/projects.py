@@ -10,6 +10,7 @@ from annotator.models import Category, Clip, Labeler, Project
 from annotator.services.progress import project_progress
 
 from .fields import state_counts
+from .poses import ErrorGroupSerializer
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -53,6 +54,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "taxonomy_name",
             "theta",
             "clip_bounds_rule",
+            "extract_poses",
             "labelers",
             "progress",
             "created_at",
@@ -117,6 +119,11 @@ class ProcessingSummarySerializer(serializers.Serializer):
     by_status = ClipStatusCountsSerializer(source="counts.by_state")
     progress = serializers.FloatField(help_text="the share of clips processed")
     failed = FailedClipSerializer(many=True)
+    errors = ErrorGroupSerializer(many=True, help_text="each distinct failure once, with its clips")
+    extract_poses = serializers.BooleanField(help_text="the project's clips get poses")
+    pose_backend = serializers.CharField(
+        allow_null=True, help_text="POSE_BACKEND, or null when the project extracts no poses"
+    )
 
 
 class ImportSerializer(serializers.Serializer):

@@ -9,11 +9,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from annotator.models import Clip
+from annotator.services.clip_poses import clip_poses
 from annotator.services.processing import process_clip
 from annotator.services.progress import clip_summary
 from api.permissions import IsAdmin
 from api.ranges import serve_file
 from api.serializers import ClipSerializer, ClipSummarySerializer, JobStartedSerializer
+from api.serializers.poses import ClipPosesSerializer
 
 
 class ClipFilter(filters.FilterSet):
@@ -33,7 +35,7 @@ class ClipFilter(filters.FilterSet):
 class ClipViewSet(viewsets.ReadOnlyModelViewSet):
     """Agreed and adjudicated clips with their processing state and privacy report (admins)."""
 
-    queryset = Clip.objects.select_related("video", "category", "video__subject")
+    queryset = Clip.objects.select_related("video", "category", "video__subject", "processing_job")
     serializer_class = ClipSerializer
     permission_classes = [IsAdmin]
     filterset_class = ClipFilter
@@ -61,3 +63,10 @@ class ClipViewSet(viewsets.ReadOnlyModelViewSet):
         if not clip.clip_file:
             raise Http404("this clip has not been processed")
         return serve_file(request, Path(settings.MEDIA_ROOT) / clip.clip_file, clip.clip_file)
+
+    @extend_schema(responses={200: ClipPosesSerializer})
+    @action(detail=True, methods=["get"])
+    def poses(self, request, pk=None):
+        """The clip's poses in the 22-joint layout with its edges, one row per frame (the
+        clips page's pose overlay); 404 with code ``no_poses`` when it has none."""
+        return Response(ClipPosesSerializer(clip_poses(self.get_object())).data)

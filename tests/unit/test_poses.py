@@ -1,4 +1,4 @@
-"""Pose extraction with the real OpenPifPaf code path (stage 5).
+"""Pose extraction with the real OpenPifPaf code path, and the backend choice.
 
 No trained weights can be downloaded here, so the network is built untrained, saved as a local
 checkpoint and loaded back through the same path a real POSE_CHECKPOINT takes. What is checked
@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from pipeline.frames import iter_frames
-from pipeline.poses import (
-    PoseConfigError,
+from pipeline.pose_openpifpaf import (
+    OpenPifPafExtractor,
     PoseSettings,
     build_untrained_checkpoint,
     extract_poses,
     load_predictor,
-    save_poses,
 )
+from pipeline.poses import PoseConfig, PoseConfigError, check_backend, save_poses
 from tests.support import media_factory as mf
 
 
@@ -62,3 +62,30 @@ def test_frame_count_mismatch_is_an_error(checkpoint, tmp_path):
     predictor = load_predictor(PoseSettings(checkpoint=str(checkpoint), long_edge=161))
     with pytest.raises(ValueError, match="decoded 3 frames, expected 4"):
         extract_poses(iter_frames(clip), predictor, num_frames=4, width=160, height=96)
+
+
+def test_the_openpifpaf_backend_records_its_checkpoint_layout_and_settings(checkpoint):
+    settings = check_backend(PoseConfig(backend="openpifpaf", checkpoint=str(checkpoint)))
+    assert settings == {
+        "backend": "openpifpaf",
+        "model": checkpoint.name,
+        "layout": "coco17",
+        "version": "0.13.11",
+        "batch_size": 8,
+        "long_edge": 641,
+    }
+    extractor = OpenPifPafExtractor(PoseSettings(checkpoint=str(checkpoint), long_edge=None))
+    assert extractor.settings()["batch_size"] == 1  # full resolution runs one frame at a time
+
+
+@pytest.mark.parametrize(
+    "config,message",
+    [
+        (PoseConfig(backend="openpifpaf"), "No pose checkpoint is configured"),
+        (PoseConfig(backend="openpifpaf", checkpoint="/nonexistent/c.pkl"), "not a file"),
+        (PoseConfig(backend="alphapose"), "must be one of mediapipe, openpifpaf"),
+    ],
+)
+def test_a_backend_that_cannot_load_is_a_config_error(config, message):
+    with pytest.raises(PoseConfigError, match=message):
+        check_backend(config)

@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from annotator.errors import DomainError
 from annotator.services.processing import process_project, processing_summary
 
 from ._helpers import get_project
@@ -24,7 +25,10 @@ class Command(BaseCommand):
     def handle(self, project, skip_failed=False, wait=False, inline=None, **_):
         target = get_project(project)
         here = run_here_or_wait(self, PROCESSING_QUEUES, inline) if wait else False
-        started = process_project(target, include_failed=not skip_failed)
+        try:
+            started = process_project(target, include_failed=not skip_failed)
+        except DomainError as exc:  # e.g. the pose backend cannot load: nothing was started
+            raise CommandError(f"{exc.message} [{exc.code}]") from exc
         self.stdout.write(f"{len(started)} clips sent to processing")
         if wait:
             wait_for_jobs(
@@ -34,5 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(
             " · ".join(f"{n} {status}" for status, n in summary.counts.by_state.items() if n)
         )
-        for clip in summary.failed:
-            self.stdout.write(f"  clip {clip.pk} (video {clip.video.external_id}): {clip.error}")
+        for group in summary.errors:  # each distinct error once, with the clips it affects
+            clips = ", ".join(str(pk) for pk in group.clips)
+            stage = f"{group.stage}: " if group.stage else ""
+            self.stdout.write(f"  {stage}{group.message} (clips {clips})")

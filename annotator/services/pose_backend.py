@@ -1,0 +1,55 @@
+"""The configured pose backend (docs/design.md §9), read from the settings once per use.
+
+Processing asks :func:`require_pose_backend` before it queues anything: a backend that cannot
+load (not installed, no checkpoint, an unknown name) refuses the request with the reason, rather
+than failing every clip at its last stage after cut and blur have run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from annotator.errors import CONFLICT, DomainError
+from pipeline.poses import PoseConfig, PoseConfigError, check_backend
+
+
+class PoseBackendUnavailable(DomainError):
+    """The pose stage could not run as configured; nothing was started."""
+
+    code = "pose_backend_unavailable"
+    kind = CONFLICT
+
+    def __init__(self, message: str, backend: str):
+        super().__init__(message)
+        self.backend = backend
+
+    def fields(self) -> dict[str, Any]:
+        return {"backend": self.backend}
+
+
+def pose_config() -> PoseConfig:
+    return PoseConfig(
+        backend=settings.POSE_BACKEND,
+        checkpoint=settings.POSE_CHECKPOINT,
+        batch_size=settings.POSE_BATCH_SIZE,
+        long_edge=settings.POSE_LONG_EDGE or None,
+    )
+
+
+def require_pose_backend() -> dict | None:
+    """The settings the pose stage would store, after building the backend once.
+
+    None when the check is switched off (POSE_PREFLIGHT=0: a web process without the ML stack).
+    """
+    if not settings.POSE_PREFLIGHT:
+        return None
+    config = pose_config()
+    try:
+        return check_backend(config)
+    except PoseConfigError as exc:
+        raise PoseBackendUnavailable(
+            f"Processing was not started: the pose backend {config.backend!r} cannot load. {exc}",
+            backend=config.backend,
+        ) from exc
