@@ -9,6 +9,7 @@
 
 import { showFaceReport } from "./components/face_report.js";
 import { FramePlayer, parseRate } from "./components/player.js";
+import { PoseOverlay } from "./components/pose_overlay.js";
 import { apiUrl, get, post } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber, plural } from "./lib/format.js";
@@ -297,6 +298,7 @@ $("clip-process").addEventListener("click", async () => {
 const readout = $("clip-frame");
 const playButton = $("clip-play");
 const loopBox = $("clip-loop");
+const poseOverlay = new PoseOverlay(playButton.parentElement);
 
 /**
  * Play `clip`: its processed file (local frame 0 = the clip's start) or the source's proxy,
@@ -340,6 +342,7 @@ function play(clip) {
     player,
   };
   state.player = info;
+  poseOverlay.attach(clip, video, player, (frame) => frame + offset - clip.start_frame);
   let restarting = false;
 
   $("clip-source").textContent = processed

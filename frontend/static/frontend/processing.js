@@ -1,8 +1,10 @@
 // The admin's "Processing" panel: agreed clips go through cut → blur faces → verify → poses.
-// Shows the overall progress and the clips table, polled every 2 s while a clip is processing;
-// starts the project's agreed (and failed) clips, retries one failed clip, plays a processed one.
+// Shows the overall progress, each clip's stage with its frames done, and each distinct error
+// once with the clips it affects, polled every 2 s while a clip is processing; starts the
+// project's agreed (and failed) clips, retries one failed clip (it resumes at the stage that
+// failed), plays a processed one, and switches poses on or off for the project.
 
-import { apiUrl, get, getAll, post } from "./lib/api.js";
+import { apiUrl, get, getAll, post, request } from "./lib/api.js";
 import { $, el } from "./lib/dom.js";
 import { formatNumber, formatPercent, plural } from "./lib/format.js";
 import { statusLine } from "./lib/notice.js";
@@ -15,13 +17,16 @@ const panel = $("processing-panel");
 const projectId = Number(root && root.dataset.projectId);
 const STATES = ["agreed", "processing", "processed", "failed"];
 const ORIGINS = { matched: "matched", adjudicated: "kept by a reviewer", imported: "imported" };
+const BACKENDS = { mediapipe: "MediaPipe Holistic", openpifpaf: "OpenPifPaf" };
 
 const button = $("process-button");
 const statusBox = $("processing-status");
 const player = $("clip-player");
 const video = $("clip-video");
 const caption = $("clip-player-caption");
+const posesBox = $("extract-poses");
 const drawn = new Drawn();
+let errorOf = new Map(); // clip id -> its error group's number (1-based), from the summary
 let busy = false; // a POST from this panel is on its way
 
 /** A message under the button: `ok` (green), `error` (an alert) or plain. */
@@ -39,6 +44,52 @@ function renderSummary(summary) {
     `${formatNumber(n("processed"))} of ${plural(total, "clip")} processed (${formatPercent(progress)})` +
     ` · ${others.join(" · ")}`;
   button.disabled = busy || n("agreed") + n("failed") === 0;
+  posesBox.checked = Boolean(summary.extract_poses);
+  $("pose-backend").textContent = summary.extract_poses
+    ? `with ${BACKENDS[summary.pose_backend] || summary.pose_backend}`
+    : "off: clips are processed once their blur is verified";
+  renderErrors(summary.errors || []);
+}
+
+/** Each distinct error once, numbered, with the clips it affects; rows refer to the number. */
+function renderErrors(groups) {
+  errorOf = new Map();
+  const items = groups.map((group, i) => {
+    for (const id of group.clips) errorOf.set(id, i + 1);
+    return el(
+      "li",
+      { id: `processing-error-${i + 1}`, class: "error-group" },
+      group.stage ? el("strong", { text: `${group.stage}: ` }) : null,
+      el("span", { class: "row-error error-message", text: group.message }),
+      el("span", {
+        class: "muted small error-clips",
+        text: ` — ${plural(group.clips.length, "clip")}: ${group.clips.join(", ")}`,
+      }),
+    );
+  });
+  $("processing-errors-list").replaceChildren(...items);
+  $("processing-errors").hidden = items.length === 0;
+}
+
+/** Where a processing or failed clip is: "blur · 40 / 120 frames", "failed at poses · error 1". */
+function stageLine(clip) {
+  const s = clip.stage;
+  if (!s || !["processing", "failed"].includes(clip.status)) return null;
+  if (clip.status === "failed") {
+    const n = errorOf.get(clip.id);
+    return el(
+      "p",
+      { class: "clip-stage row-error" },
+      `failed at ${s.stage}`,
+      n ? " · " : null,
+      n ? el("a", { href: `#processing-error-${n}`, text: `error ${n}` }) : null,
+    );
+  }
+  const waiting = s.state === "queued" ? " (queued)" : s.state === "retrying" ? " (retrying)" : "";
+  return el("p", {
+    class: "clip-stage muted small",
+    text: `${s.stage}${waiting} · ${formatNumber(s.frames_done)} / ${plural(s.frames_total, "frame")}`,
+  });
 }
 
 /** "verified" / "failed: N re-detections" / "—", with the privacy record's details as a tooltip. */
@@ -120,8 +171,7 @@ function actionsCell(clip) {
 }
 
 function clipRow(clip) {
-  const status = el("td", { class: "status-cell" }, badge(clip.status));
-  if (clip.error) status.append(el("p", { class: "row-error clip-error", text: clip.error }));
+  const status = el("td", { class: "status-cell" }, badge(clip.status), stageLine(clip));
   return el(
     "tr",
     { dataset: { clipId: clip.id, status: clip.status } },
@@ -141,8 +191,9 @@ function clipRow(clip) {
   );
 }
 
-function renderClips(clips) {
-  if (!drawn.changed("clips", clips)) return;
+function renderClips(clips, summary) {
+  // The rows refer to the error groups, so they are redrawn when either changes.
+  if (!drawn.changed("clips", [clips, summary.errors])) return;
   $("clips-table").tBodies[0].replaceChildren(...clips.map(clipRow));
   $("clips-empty").hidden = clips.length > 0;
 }
@@ -153,7 +204,7 @@ async function refresh() {
     getAll("clips/", { project: projectId, page_size: 1000 }),
   ]);
   if (drawn.changed("summary", summary)) renderSummary(summary);
-  renderClips(clips);
+  renderClips(clips, summary);
   if (statusBox.dataset.pollError) {
     delete statusBox.dataset.pollError;
     statusBox.replaceChildren();
@@ -185,6 +236,22 @@ button.addEventListener("click", async () => {
   } finally {
     busy = false;
     drawn.forget("summary"); // re-render, so the button's state follows the new counts
+    poller.now();
+  }
+});
+
+posesBox.addEventListener("change", async () => {
+  const wanted = posesBox.checked;
+  posesBox.disabled = true;
+  try {
+    await request(`projects/${projectId}/`, { method: "PATCH", json: { extract_poses: wanted } });
+    say(wanted ? "Poses will be extracted." : "Poses are off: clips end once their blur is verified.", "ok");
+  } catch (err) {
+    posesBox.checked = !wanted;
+    say(`The pose setting could not be saved: ${err.message}`, "error");
+  } finally {
+    posesBox.disabled = false;
+    drawn.forget("summary");
     poller.now();
   }
 });
