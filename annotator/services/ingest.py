@@ -261,7 +261,8 @@ def check_import_folder(folder: Path, roots: Sequence[str | Path] | None = None)
     resolved = folder.resolve()
     if not any(resolved == r or r in resolved.parents for r in allowed):
         raise IngestError(
-            f"{folder} is outside the allowed import folders (MGSTUDIO_IMPORT_ROOTS)",
+            f"{folder} is outside the folders videos may be imported from: "
+            f"{', '.join(map(str, allowed))} (MGSTUDIO_IMPORT_ROOTS)",
             code="import_folder_not_allowed",
         )
     if not resolved.is_dir():
