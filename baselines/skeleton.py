@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from baselines.layout_graphs import layout_graph
+
 # --- The 22-joint iMiGUE layout: the one place these names and edges are written. -----------
 
 _HAND_TIPS = ("Thumb", "Index", "Middle", "Ring", "Pinky")
@@ -175,6 +177,7 @@ def skeleton_json() -> dict:
             name: {
                 "num_keypoints": lay.num_keypoints,
                 "to_imigue22": [list(s) for s in lay.to_imigue22],
+                **layout_graph(name),  # its own joint names and edges
             }
             for name, lay in LAYOUTS.items()
             if name != "imigue22"

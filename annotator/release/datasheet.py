@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .processing import settings_groups
+
 __all__ = [
     "ClassRow",
     "ReleaseSpec",
@@ -31,6 +33,9 @@ class ReleaseSpec:
     ``labelers``; ``None`` cells for pairs with no shared video). ``cross_subject`` and
     ``emotion`` are split objects from :mod:`annotator.release.splits` or their ``to_json()``.
     ``skeleton`` maps a layout name to ``{"joints": [...], "edges": [[i, j], ...]}``.
+    ``clip_settings`` maps a clip id to :func:`.processing.clip_stage_settings`: how the clip was
+    processed, as stored with it; ``processing`` is a summary for the datasheet (its ``poses``
+    entry says why a release without poses has none).
     """
 
     name: str
@@ -50,6 +55,8 @@ class ReleaseSpec:
     licence: str = ""
     labels_only: bool = False
     skeleton: Mapping[str, Any] = field(default_factory=dict)
+    # clip id → stage → the settings stored with the clip (annotator.release.processing).
+    clip_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def folder_name(self) -> str:
@@ -150,6 +157,32 @@ def _kv_table(items: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+_STAGE_NAMES = {"face_blur": "face blur", "face_verification": "verification", "poses": "poses"}
+
+
+def _stage_table(spec: ReleaseSpec) -> list[str]:
+    """Each stage's settings as stored with the clips, one row per distinct set."""
+    if not spec.clip_settings:
+        return []
+    lines = [
+        "",
+        "Settings each clip was processed with, as stored with the clip when it was processed "
+        "(which clips are in each row: `stats/processing.json`):",
+        "",
+        "| stage | clips | settings |",
+        "| --- | --- | --- |",
+    ]
+    for group in settings_groups(spec.clip_settings):
+        settings = group["settings"]
+        shown = (
+            _fmt(settings)
+            if settings
+            else ("none" if group["stage"] == "poses" else "(not recorded)")
+        )
+        lines.append(f"| {_STAGE_NAMES[group['stage']]} | {group['clips']} | {shown} |")
+    return lines
+
+
 def render_datasheet(spec: ReleaseSpec, distribution: Sequence[ClassRow] | None = None) -> str:
     """The release's ``README.md``: counts, per-class table, splits, reliability, processing,
     privacy, software, licence. Deterministic: every table is sorted. ``distribution`` is
@@ -167,6 +200,15 @@ def render_datasheet(spec: ReleaseSpec, distribution: Sequence[ClassRow] | None 
         out += [
             "**Labels-only release**: no video clips (`clips/` is absent); poses are included "
             "where skeletons were available.",
+            "",
+        ]
+    elif spec.clip_settings and not any(
+        (s or {}).get("poses") for s in spec.clip_settings.values()
+    ):
+        why = spec.processing.get("poses") or "no clip has poses"
+        out += [
+            f"**No poses**: this release holds the clips and their labels ({why}); `poses/` is "
+            "absent.",
             "",
         ]
     out += [
@@ -232,7 +274,7 @@ def render_datasheet(spec: ReleaseSpec, distribution: Sequence[ClassRow] | None 
         ]
         for name, row in zip(labelers, matrix, strict=False):
             out.append(f"| {_fmt(name)} | " + " | ".join(_fmt(v) for v in row) + " |")
-    out += ["", "## Processing", ""] + _kv_table(spec.processing)
+    out += ["", "## Processing", ""] + _kv_table(spec.processing) + _stage_table(spec)
     out += ["", "## Privacy", ""] + _kv_table(spec.privacy)
     out += ["", "## Software", ""] + _kv_table(spec.software)
     out += ["", "## Licence", "", spec.licence or "(not set)", ""]

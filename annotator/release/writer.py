@@ -28,6 +28,7 @@ from pipeline.hashing import sha256_file
 from .chart import class_distribution_png
 from .clip_ids import assign_clip_ids
 from .datasheet import ReleaseSpec, class_distribution, render_datasheet, split_json
+from .processing import settings_groups
 from .serialise import cell, csv_bytes, json_bytes
 from .tarball import ReleaseTar, order_entries, write_tar
 
@@ -185,6 +186,8 @@ def _texts(
         if chart_png is not None
         else class_distribution_png(spec.taxonomy, clips, distribution=dist)
     )
+    if spec.clip_settings:
+        texts["stats/processing.json"] = json_bytes({"stages": settings_groups(spec.clip_settings)})
     r_csv = _r_matrix_csv(spec.reliability)
     if r_csv is not None:
         texts["stats/r_matrix.csv"] = r_csv

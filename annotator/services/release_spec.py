@@ -31,6 +31,7 @@ from annotator.release import (
     generate_emotion,
     parse_protocol,
 )
+from annotator.release.processing import clip_stage_settings
 from annotator.release.splits import DEFAULT_EMOTION_TEST_FRACTION, DEFAULT_TEST_FRACTION
 
 from .release_clips import NAME_RE, UNKNOWN_SUBJECT, Eligible, ReleaseError, eligible_clips
@@ -137,8 +138,10 @@ def _sorted_set(values: Iterable[Any]) -> list[Any]:
     return sorted({v for v in values if v not in (None, "")}, key=str)
 
 
-def _processing(clips: Sequence[Clip], labels_only: bool) -> dict[str, Any]:
-    layouts = _sorted_set(c.pose_layout for c in clips)
+def _processing(project: Project, clips: Sequence[Clip], labels_only: bool) -> dict[str, Any]:
+    """The datasheet's summary. How each clip was processed is in ``clip_settings``, read from
+    what was stored with the clip, never from this process's settings."""
+    layouts = _sorted_set(c.pose_layout for c in clips if c.pose_file)
     if labels_only:
         return {
             "source": "imported labels (no video processing)",
@@ -147,19 +150,29 @@ def _processing(clips: Sequence[Clip], labels_only: bool) -> dict[str, Any]:
             # after the project's own video id, which a release must not carry.
             "imported_poses": sum(1 for c in clips if (c.provenance.get("poses") or {})),
         }
-    privacy = [c.privacy for c in clips]
-    return {
-        "face_blur_detector": _sorted_set(p.get("blur_detector") for p in privacy)
-        or settings.FACE_BLUR_DETECTOR,
-        "face_blur_threshold": _sorted_set(p.get("blur_threshold") for p in privacy)
-        or settings.FACE_BLUR_THRESHOLD,
-        "face_verify_detector": _sorted_set(p.get("verifier") for p in privacy)
-        or settings.FACE_VERIFY_DETECTOR,
-        "face_verify_threshold": _sorted_set(p.get("verifier_threshold") for p in privacy)
-        or settings.FACE_VERIFY_THRESHOLD,
-        "pose_checkpoint": settings.POSE_CHECKPOINT or "(default)",
-        "pose_long_edge": settings.POSE_LONG_EDGE,
+    with_poses = sum(1 for c in clips if c.pose_file)
+    summary: dict[str, Any] = {
+        "source": "clips cut, blurred and verified by MG Studio",
+        "clips_with_poses": f"{with_poses} of {len(clips)}",
         "pose_layouts": layouts,
+    }
+    if not with_poses:
+        summary["poses"] = (
+            "the project is processed without pose extraction"
+            if not project.extract_poses
+            else "no clip has a pose file"
+        )
+    return summary
+
+
+def _clip_settings(
+    clips: Sequence[Clip], rows: Sequence[dict[str, Any]], labels_only: bool
+) -> dict[str, dict[str, Any]]:
+    if labels_only:
+        return {}
+    return {
+        row["clip_id"]: clip_stage_settings(c.privacy, c.pose_settings, bool(c.pose_file))
+        for c, row in zip(clips, rows, strict=True)
     }
 
 
@@ -360,7 +373,7 @@ def build_spec(
         emotion=emotion,
         theta=theta,
         reliability=reliability,
-        processing=_processing(clips, eligible.labels_only),
+        processing=_processing(project, clips, eligible.labels_only),
         privacy=_privacy(clips, eligible.labels_only),
         software=_software(),
         config={
@@ -372,5 +385,6 @@ def build_spec(
         licence=licence,
         labels_only=eligible.labels_only,
         skeleton=_skeleton(c.pose_layout for c in clips if c.pose_file),
+        clip_settings=_clip_settings(clips, rows, eligible.labels_only),
     )
     return spec, clip_files, pose_files
