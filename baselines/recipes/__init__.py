@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import importlib
 
-RECIPES = ("lstm", "blstm", "svae", "usvae", "stgcn", "tsm", "emotion_lstm")
+RECIPES = ("lstm", "lstm_demo", "blstm", "svae", "usvae", "stgcn", "tsm", "emotion_lstm")
 
 
 def load_recipe(name: str, **overrides) -> dict:

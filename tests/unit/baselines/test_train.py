@@ -12,6 +12,7 @@ from tests.support.release_factory import synthetic_release, video298_release, w
 
 SMALL = {  # shrink every recipe to seconds on 2 CPU cores; schedules stay the recipe's own
     "lstm": {"epochs": 3, "batch_size": 8, "model_cfg.hidden_size": 32},
+    "lstm_demo": {"epochs": 3},
     "blstm": {"epochs": 3, "batch_size": 8, "model_cfg.hidden_size": 32},
     "svae": {"epochs": 3, "batch_size": 8, "model_cfg.hidden_size": 32},
     "usvae": {"epochs": 3, "batch_size": 8, "model_cfg.hidden_size": 32},
