@@ -33,16 +33,39 @@ _LIST_LIMIT = 50  # clips named in a refusal; the count is always given
 
 class ReleaseError(DomainError, ValueError):
     """The project cannot be released as asked; ``clips`` are the clips at fault (if any),
-    listed by id in the refusal so the page can point at them."""
+    listed by id in the refusal so the page can point at them, and ``reasons`` (clip → why)
+    group them: one line per reason, not the same sentence once per clip."""
 
     code = "release_refused"
 
-    def __init__(self, message: str, clips: Sequence[Clip] = (), *, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        clips: Sequence[Clip] = (),
+        *,
+        code: str | None = None,
+        reasons: dict[Clip, str] | None = None,
+    ):
         super().__init__(message, code=code)
         self.clips = list(clips)
+        self.reasons = reasons or {}
 
     def fields(self) -> dict:
-        return {"clips": [c.pk for c in self.clips]}
+        groups: dict[str, list[dict]] = {}
+        for clip in self.clips:
+            groups.setdefault(self.reasons.get(clip, ""), []).append(
+                {
+                    "id": clip.pk,
+                    "video": clip.video.external_id,
+                    "start_frame": clip.start_frame,
+                    "end_frame": clip.end_frame,
+                    "category": clip.category.code,
+                }
+            )
+        return {
+            "clips": [c.pk for c in self.clips],
+            "groups": [{"reason": why, "clips": rows} for why, rows in groups.items()],
+        }
 
 
 def releases_root() -> Path:
@@ -119,6 +142,7 @@ def eligible_clips(project: Project, pks: Iterable[int] | None = None) -> Eligib
                 ),
                 missing,
                 code="clips_not_releasable",
+                reasons=dict.fromkeys(missing, "its pose file is missing"),
             )
         return Eligible(clips, True)
     bad = [(c, p) for c in clips if (p := _problem(c))]
@@ -133,6 +157,7 @@ def eligible_clips(project: Project, pks: Iterable[int] | None = None) -> Eligib
             _listing(head, [c for c, _ in bad], reasons.__getitem__),
             [c for c, _ in bad],
             code="clips_not_releasable",
+            reasons=reasons,
         )
     return Eligible(clips, False)
 

@@ -6,10 +6,29 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotator.models import Clip
+from annotator.services.clip_provenance import members_of
 from annotator.services.processing import clip_stage
 
 from .fields import state_counts
 from .poses import ClipStageSerializer, PoseSettingsSerializer
+
+
+class ProvenanceMemberSerializer(serializers.Serializer):
+    """annotator.services.clip_provenance.Member: a labeler's segment behind a clip."""
+
+    labeler = serializers.CharField()
+    start_frame = serializers.IntegerField()
+    end_frame = serializers.IntegerField()
+    category = serializers.IntegerField()
+
+
+class ClipListSerializer(serializers.ListSerializer):
+    """Reads the labelers' segments behind a whole page of clips at once."""
+
+    def to_representation(self, data):
+        clips = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["members"] = members_of(clips)
+        return super().to_representation(clips)
 
 
 class ClipSerializer(serializers.ModelSerializer):
@@ -30,6 +49,8 @@ class ClipSerializer(serializers.ModelSerializer):
     # The processing page's per-clip stage (cut / blur / verify / poses) and how poses were made.
     stage = serializers.SerializerMethodField()
     pose_settings = PoseSettingsSerializer(read_only=True)
+    # Provenance said with labeler codes and frames (the provenance itself holds segment uuids).
+    members = serializers.SerializerMethodField()
 
     class Meta:
         model = Clip
@@ -60,8 +81,16 @@ class ClipSerializer(serializers.ModelSerializer):
             "has_proxy",
             "stage",
             "pose_settings",
+            "members",
         ]
         read_only_fields = fields
+        list_serializer_class = ClipListSerializer
+
+    @extend_schema_field(ProvenanceMemberSerializer(many=True))
+    def get_members(self, clip) -> list[dict]:
+        members = self.context.get("members")
+        found = members[clip.pk] if members and clip.pk in members else members_of([clip])[clip.pk]
+        return ProvenanceMemberSerializer(found, many=True).data
 
     def get_num_frames(self, clip) -> int:
         return clip.end_frame - clip.start_frame + 1

@@ -70,26 +70,69 @@ def clips(project, media_root, tmp_path):
 
 
 def test_refusal_then_create_poll_and_download(live_server, ui_page, project, clips):
-    from annotator.models import Clip, Release
+    from annotator.models import Assignment, Clip, Release
+    from annotator.services.segments import create_segment
     from jobs import runner
     from jobs.models import Job
+    from tests.support.browser import create_labeler
 
     bad = clips[1]
+    # Two clips fail verification for the same reason, one is not processed: two reasons.
+    twin = Clip.objects.create(
+        project=project,
+        video=bad.video,
+        start_frame=10,
+        end_frame=15,
+        category=bad.category,
+        origin="matched",
+    )
+    failed = {**VERIFIED, "passed": False, "problems": ["1 face(s) found"]}
+    Clip.objects.filter(pk__in=[bad.pk, twin.pk]).update(status="failed", privacy=failed)
+    Clip.objects.filter(pk=clips[0].pk).update(status="agreed")
+    # The failed clip came from two labelers' segments: its provenance names them by code.
+    uuids = []
+    for username, code, start in (("ann", "A1", 0), ("bob", "B1", 1)):
+        labeler = create_labeler(username, code, projects=[project])
+        assignment = Assignment.objects.create(video=bad.video, labeler=labeler, position=1)
+        seg = create_segment(
+            assignment, labeler.user, start_frame=start, end_frame=5, category_code=4
+        ).segment
+        uuids.append(str(seg.client_uuid))
     Clip.objects.filter(pk=bad.pk).update(
-        status="failed", privacy={**VERIFIED, "passed": False, "problems": ["1 face(s) found"]}
+        provenance={"segments": uuids, "labelers": ["A1", "B1"], "rule": "mean", "tiou": 0.83}
     )
     page = ui_page
     login(page, live_server.url, "admin")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     page.get_by_role("link", name="Releases").click()
     expect(page.locator("#release-table tbody")).to_have_text("No release yet.")
+    # The form's inputs look like the rest of the app's.
+    seed, name = page.locator("#release-seed"), page.locator("#release-name")
+    style = "e => [getComputedStyle(e).borderRadius, getComputedStyle(e).borderTopColor]"
+    assert seed.evaluate(style) == name.evaluate(style)
+    assert seed.evaluate("e => parseFloat(getComputedStyle(e).paddingLeft)") > 4
     page.get_by_label("Name").fill("demo")
     page.get_by_role("button", name="Create release").click()
-    refusal = page.locator("#release-status [role=alert]")
-    expect(refusal).to_contain_text(f"clip {bad.pk} ")
-    expect(refusal).to_contain_text("failed privacy verification: 1 face(s) found")
+    # One line per reason, each linking its clips; the page wraps instead of growing wide.
+    refusal = page.locator("#release-status .refusal")
+    expect(refusal).to_contain_text("3 of 3 clips")
+    reasons = refusal.locator("li")
+    expect(reasons).to_have_count(2)
+    face = reasons.filter(has_text="failed privacy verification: 1 face(s) found")
+    expect(face).to_contain_text("2 clips")
+    expect(face.get_by_role("link")).to_have_count(2)
+    expect(reasons.filter(has_text="not processed (status agreed)")).to_contain_text("1 clip")
+    assert page.locator("#release-status pre").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    face.get_by_role("link", name=f"clip {bad.pk}").click()
+    page.wait_for_url(f"**/projects/{project.pk}/clips/**#clip-{bad.pk}")
+    panel = page.locator("#clip-provenance")
+    expect(panel).to_contain_text("A1 [0, 5] C4 · B1 [1, 5] C4")
+    assert uuids[0] not in panel.inner_text()
+    page.go_back()
 
-    Clip.objects.filter(pk=bad.pk).update(status="processed", privacy=VERIFIED)
+    Clip.objects.filter(pk__in=[c.pk for c in clips]).update(status="processed", privacy=VERIFIED)
+    twin.delete()
     page.get_by_role("button", name="Create release").click()
     expect(page.locator("#release-status")).to_contain_text("Writing demo-1.0")
     job = Job.objects.get(kind="release")
@@ -99,6 +142,9 @@ def test_refusal_then_create_poll_and_download(live_server, ui_page, project, cl
     expect(row.locator("td")).to_have_text(
         ["demo-1.0", "Done", "2", "2", "2", "2", f"{release.sha256[:16]}…", "valid", "demo-1.0.tar"]
     )
+    # The status line follows the release to its end.
+    expect(page.locator("#release-status")).to_contain_text("Release demo-1.0 written (2 clips)")
+    expect(page.locator("#release-status")).not_to_contain_text("Writing")
     link = row.get_by_role("link", name="demo-1.0.tar")
     expect(link).to_have_attribute("href", f"/api/releases/{release.pk}/download/")
     with page.expect_download() as info:

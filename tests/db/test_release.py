@@ -203,6 +203,20 @@ def test_a_failed_verification_refuses_listing_the_clip(project, tmp_path):
     client.force_authenticate(AdminFactory())
     r = client.post(f"/api/projects/{project.pk}/releases/", {"name": "x"}, format="json")
     assert r.status_code == 400 and bad.pk in r.json()["clips"]
+    # One group per reason, each naming its clips with their video and frames (the page links
+    # them instead of repeating the sentence per clip).
+    groups = {g["reason"]: g["clips"] for g in r.json()["groups"]}
+    assert groups["not processed (status agreed)"] == [
+        {
+            "id": unprocessed.pk,
+            "video": unprocessed.video.external_id,
+            "start_frame": unprocessed.start_frame,
+            "end_frame": unprocessed.end_frame,
+            "category": unprocessed.category.code,
+        }
+    ]
+    failed = "failed privacy verification: 2 face(s) found after blurring"
+    assert [c["id"] for c in groups[failed]] == [bad.pk]
 
 
 def test_export_command_and_validate_command_name_a_tampered_file(project, tmp_path):

@@ -163,6 +163,9 @@ async function refresh() {
     state.pages = Math.max(1, Math.ceil(state.count / PAGE_SIZE));
     renderSummary(summary);
     renderTable();
+    // A link to one clip (#clip-ID, from a refused release) opens it.
+    const linked = !state.selected && state.clips.find((c) => location.hash === `#clip-${c.id}`);
+    if (linked) select(linked);
     showError(pageError, "");
     if (state.selected) {
       const fresh = state.clips.find((c) => c.id === state.selected.id);
@@ -219,7 +222,9 @@ function provenanceRows(clip) {
   const p = clip.provenance || {};
   const rows = [["Origin", ORIGIN_TITLES[clip.origin] || clip.origin]];
   if (Array.isArray(p.labelers) && p.labelers.length) rows.push(["Labelers", p.labelers.join(" & ")]);
-  if (Array.isArray(p.segments) && p.segments.length) rows.push(["Segments", p.segments.join(", ")]);
+  // The labelers' segments by code and frames (p.segments holds their uuids).
+  const members = (clip.members || []).map((m) => `${m.labeler} [${m.start_frame}, ${m.end_frame}] C${m.category}`);
+  if (members.length) rows.push(["Labelers' segments", members.join(" · ")]);
   if (p.tiou != null) rows.push(["tIoU", Number(p.tiou).toFixed(2)]);
   if (p.rule) rows.push(["Bounds rule", p.rule]);
   if (p.decision != null) rows.push(["Decision", `#${p.decision}`]);

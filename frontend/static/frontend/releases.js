@@ -19,6 +19,7 @@ const tbody = $("release-table").querySelector("tbody");
 const ACTIVE = new Set(["pending", "writing"]);
 const STATUS = { pending: "Pending", writing: "Writing", done: "Done", failed: "Failed" };
 const drawn = new Drawn();
+let started = null; // the release this page started: the status line follows it to the end
 
 function validationCell(r) {
   if (r.valid === true) return el("td", { class: "ok", text: "valid" });
@@ -65,7 +66,40 @@ async function refresh() {
     tbody.replaceChildren(...(releases.length ? releases.map(row)
       : [el("tr", {}, el("td", { colspan: "9", class: "muted", text: "No release yet." }))]));
   }
+  followStarted(releases);
   return releases.some((r) => ACTIVE.has(r.status));
+}
+
+/** The status line says how the release this page started ended, not "Writing" forever. */
+function followStarted(releases) {
+  const r = started && releases.find((x) => x.id === started);
+  if (!r || ACTIVE.has(r.status)) return;
+  started = null;
+  const name = `${r.name}-${r.version}`;
+  if (r.status === "done") {
+    say(`Release ${name} written (${formatNumber(r.clips)} clips): `, "ok", r.download ? el("a", { href: r.download, download: r.tar, text: r.tar }) : "");
+  } else {
+    say(`Release ${name} failed: ${r.error || "see its job"} `, "error", el("a", { href: jobUrl(r.job), text: `job #${r.job}` }));
+  }
+}
+
+/** A refusal: its first sentence, then one line per reason with links to the clips at fault. */
+function refusal(err) {
+  const groups = (err.data && err.data.groups) || [];
+  if (!groups.length) return el("p", { class: "row-error refusal-text", role: "alert", text: err.message });
+  const head = String((err.data && err.data.detail) || err.message).split("\n")[0];
+  const clipLink = (c) => el("a", {
+    href: `${root.dataset.clipsUrl}?video_external_id=${encodeURIComponent(c.video)}#clip-${c.id}`,
+    text: `clip ${c.id}`,
+    title: `video ${c.video} [${c.start_frame}, ${c.end_frame}] C${c.category}`,
+  });
+  return el("div", { class: "refusal", role: "alert" },
+    el("p", { class: "row-error", text: head }),
+    el("ul", {}, ...groups.map((g) => el("li", { dataset: { clips: g.clips.length } },
+      el("strong", { text: g.reason || "cannot be released" }),
+      ` — ${g.clips.length} clip${g.clips.length === 1 ? "" : "s"}: `,
+      ...g.clips.flatMap((c, n) => [n ? ", " : "", clipLink(c)]),
+    ))));
 }
 
 const poller = new Poller(refresh, 1500);
@@ -95,10 +129,10 @@ form.addEventListener("submit", async (event) => {
   button.disabled = true;
   try {
     const { job, release } = await post(`projects/${projectId}/releases/`, body);
-    say(`Writing ${release.name}-${release.version} — `, "ok", el("a", { href: jobUrl(job), text: `job #${job}` }));
+    started = release.id;
+    say(`Writing ${release.name}-${release.version} — `, "", el("a", { href: jobUrl(job), text: `job #${job}` }));
   } catch (err) {
-    // A refusal lists the clips at fault, one per line.
-    statusBox.replaceChildren(el("pre", { class: "row-error", role: "alert", text: err.message }));
+    statusBox.replaceChildren(refusal(err));
   } finally {
     button.disabled = false;
   }
