@@ -117,6 +117,7 @@ def test_dashboard_draws_the_latest_run_and_recomputes(
     expect(page.locator("#recompute-status")).to_have_text("Recomputed with θ = 0.3.")
     latest = latest_run(project)
     assert (latest.theta, latest.trigger) == (0.3, "manual")
+    expect(page.locator("#run-header")).to_contain_text("started on demand")
     expect(page.locator("#history-table tbody tr")).to_have_count(2)
     expect(page.locator("#history-table tbody tr").first).to_have_attribute(
         "data-run-id", str(latest.pk)

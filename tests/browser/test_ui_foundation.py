@@ -211,10 +211,18 @@ def test_labeler_sees_only_their_own_queue_and_no_admin_pages(live_server, ui_pa
     Assignment.objects.create(video=v1, labeler=other, position=1, state="submitted")
     Assignment.objects.create(video=v3, labeler=other, position=2, state="assigned")
 
+    answers = []
+    page.on("response", lambda r: answers.append((r.status, r.url)))
     login(page, live_server.url, "lab1")
     assert page.url.endswith("/queue/"), "a labeler lands on their queue"
     rows = page.locator("#queue-table tbody tr")
     expect(rows).to_have_count(2)
+    # Every page has its icon: nothing the pages ask for is missing.
+    page.wait_for_load_state("networkidle")
+    assert not [url for status, url in answers if status == 404]
+    assert any(url.endswith("/favicon.svg") and status == 200 for status, url in answers)
+    icon = page.request.get(f"{live_server.url}/favicon.ico")
+    assert icon.ok and icon.url.endswith("/favicon.svg")
     expect(rows.locator("th")).to_have_text(["v2", "v1"])  # queue order
     expect(rows.nth(0)).to_have_attribute("data-state", "in_progress")
     expect(rows.nth(0)).to_contain_text("in progress")

@@ -207,6 +207,11 @@ def test_a_training_round_from_creation_to_results(
         assert float(result.get_attribute("data-r")) == pytest.approx(expected)
         assert expected == pytest.approx(1.0)  # bob's C1 matches, and C3 is the reference's
         assert labeler_page.locator(".progress-chart circle.point").count() == 1
+        # The results table's header reads in full: nothing clipped, nothing to scroll to.
+        wrap = labeler_page.locator(".results-layout .table-wrap")
+        assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")
+        for th in labeler_page.locator(".results-table thead th").all():
+            assert th.evaluate("t => t.scrollWidth <= t.clientWidth"), th.inner_text()
         assert not labeler_page.js_errors
     finally:
         labeler_page.context.close()

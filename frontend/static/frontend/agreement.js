@@ -24,7 +24,8 @@ const KINDS = [
   ["only_in_i", "Only in i"],
   ["only_in_j", "Only in j"],
 ];
-const TRIGGERS = { submission: "a submission", manual: "on demand", theta: "a new θ", command: "the command line" };
+// How a run was started, said after "started ".
+const TRIGGERS = { submission: "by a submission", manual: "on demand", theta: "by a new θ", command: "from the command line" };
 const STEPS = [
   ["assigned", "Assigned"],
   ["labelled", "Labelled (both submitted)"],
@@ -76,7 +77,7 @@ function renderHeader(run) {
     el("strong", { id: "run-theta", text: String(run.theta) }),
     " · rule ", el("code", { text: run.rule_version }),
     " · ", formatDate(run.created_at),
-    " · started by ", TRIGGERS[run.trigger] || run.trigger || "—",
+    " · started ", TRIGGERS[run.trigger] || run.trigger || "—",
   );
 }
 
