@@ -155,6 +155,7 @@ async function refresh() {
     get("jobs/", { project: projectId, page_size: 15 }).then((page) => page.results || page),
   ]);
   if (drawn.changed("project", project)) renderSummary(project);
+  root.classList.add("ready"); // the page shows its data (bench/page_loads.py waits for it)
   videosById.clear();
   for (const v of videos) videosById.set(v.id, v);
   renderVideos(videos);

@@ -65,6 +65,7 @@ async function load(me) {
         : `Start video ${next.video.external_id}${training}`;
     }
   }
+  $("queue-app").classList.add("ready");
   // Keep the video states fresh while some of the queue is still being ingested.
   return items.some((a) => a.video && BUSY_VIDEO_STATES.has(a.video.status));
 }

@@ -67,6 +67,7 @@ async function refresh() {
       : [el("tr", {}, el("td", { colspan: "9", class: "muted", text: "No release yet." }))]));
   }
   followStarted(releases);
+  root.classList.add("ready");
   return releases.some((r) => ACTIVE.has(r.status));
 }
 

@@ -33,6 +33,7 @@ async function main() {
   $("review-summary").textContent = rows.length
     ? `${rows.length} videos compared; ${open} not closed yet.`
     : "No video has been submitted by two labelers yet.";
+  app.classList.add("ready");
 }
 
 main();

@@ -191,11 +191,14 @@ async function loadProgress() {
 
 async function main() {
   try {
+    // One wave of requests: the guidelines need the categories, nothing else waits.
+    const progress = loadProgress();
+    progress.catch(() => {}); // reported by the Promise.all below
     const [categories] = await Promise.all([
       get(`projects/${projectId}/categories/`), loadRounds(), loadVideos(),
     ]);
     state.categories = categories;
-    await Promise.all([loadGuidelines(), loadProgress()]);
+    await Promise.all([loadGuidelines(), progress]);
   } catch (err) {
     showError($("page-error"), `Could not load the training page: ${err.message}`);
     return;
