@@ -59,6 +59,7 @@ def world(media_root):
     school = ProjectFactory()
     school.labelers.add(LabelerFactory(), LabelerFactory())
     sample = VideoFactory(project=school)
+    spare = VideoFactory(project=school)  # a new round's sample (a round's own cannot be reused)
     training_round = create_round(school, "warm-up", [sample.pk], admin)
 
     upload = create_upload(project, "new.mp4", 10, admin)
@@ -73,6 +74,7 @@ def world(media_root):
         "disagreement": disagreement,
         "round": training_round,
         "sample": sample,
+        "spare": spare,
         "other_labeler": other,
         "users": {"anon": None, "assigned": assigned.user, "other": other.user, "admin": admin},
     }
@@ -103,7 +105,7 @@ MATRIX = [
     ("review close", "post", "/api/review/videos/{video}/close/", None, {"assigned": D, "other": D, "admin": 400}),
     ("review decide", "post", "/api/review/items/{disagreement}/decide/", {"action": "drop"}, {"assigned": D, "other": D, "admin": A}),
     ("training rounds", "get", "/api/training/rounds/", None, {"assigned": D, "other": D, "admin": A}),
-    ("training round create", "post", "/api/training/rounds/", {"project": "{school}", "videos": ["{sample}"]}, {"assigned": D, "other": D, "admin": 201}),
+    ("training round create", "post", "/api/training/rounds/", {"project": "{school}", "videos": ["{spare}"]}, {"assigned": D, "other": D, "admin": 201}),
     ("training round", "get", "/api/training/rounds/{round}/", None, {"assigned": D, "other": D, "admin": A}),
     ("training samples", "get", "/api/training/rounds/samples/?project={project}", None, {"assigned": D, "other": D, "admin": A}),
     ("training comparison", "get", "/api/training/rounds/{round}/comparison/", None, {"assigned": D, "other": D, "admin": 400}),
@@ -181,6 +183,7 @@ def _ids(world) -> dict:
         "disagreement": world["disagreement"].pk,
         "round": world["round"].pk,
         "sample": world["sample"].pk,
+        "spare": world["spare"].pk,
         "school": world["round"].project_id,
         "artefact": "metrics",
     }
