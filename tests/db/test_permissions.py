@@ -122,6 +122,8 @@ MATRIX = [
     ("clip detail", "get", "/api/clips/{clip}/", None, {"assigned": D, "other": D, "admin": A}),
     ("clip process", "post", "/api/clips/{clip}/process/", None, {"assigned": D, "other": D, "admin": 400}),
     ("clip video", "get", "/api/clips/{clip}/video/", None, {"assigned": D, "other": D, "admin": A}),
+    # The world's clip has no pose file: a 404 for admins, 403 for the others.
+    ("clip poses", "get", "/api/clips/{clip}/poses/", None, {"assigned": D, "other": D, "admin": N}),
     ("video list", "get", "/api/videos/", None, {"assigned": A, "other": A, "admin": A}),
     ("video detail", "get", "/api/videos/{video}/", None, {"assigned": A, "other": N, "admin": A}),
     ("video proxy", "get", "/api/videos/{video}/proxy/", None, {"assigned": A, "other": N, "admin": A}),
@@ -165,6 +167,10 @@ MATRIX = [
     # The world has no release: any id ({job} here) is a 404 for admins, 403 for the others.
     ("release detail", "get", "/api/releases/{job}/", None, {"assigned": D, "other": D, "admin": N}),
     ("release download", "get", "/api/releases/{job}/download/", None, {"assigned": D, "other": D, "admin": N}),
+    ("label exports", "get", "/api/projects/{project}/label-exports/", None, {"assigned": D, "other": D, "admin": A}),
+    ("label export start", "post", "/api/projects/{project}/label-exports/", {"format": "imigue"}, {"assigned": D, "other": D, "admin": 202}),
+    # The world's job is an ingest, not an export: a 404 for admins.
+    ("label export download", "get", "/api/label-exports/{job}/download/", None, {"assigned": D, "other": D, "admin": N}),
 ]
 # fmt: on
 
