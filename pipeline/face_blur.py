@@ -39,9 +39,9 @@ class BlurSettings:
     extend_frames: int = 6  # a track's box is carried this many frames past its ends (+ stride)
     pad_scale: float = 1.5  # the hidden ellipse is the face box grown by this around its centre
     hair_raise: float = 0.1  # ...and raised by this fraction of the face's height (hair, brow)
-    feather: float = 0.25  # the ellipse's edge fades over this fraction of its half-axes
+    feather: float = 0.25  # outside the ellipse the blur fades over this fraction of its axes
     method: str = "gaussian"  # or "mosaic"
-    sigma_frac: float = 0.15  # gaussian sigma relative to the padded box's longer side
+    sigma_frac: float = 0.2  # gaussian sigma relative to the padded box's longer side
     mosaic_cells: int = 6  # mosaic: cells across the box's longer side
     crf: int = 18
     preset: str = "veryfast"
@@ -57,24 +57,28 @@ def _padded(box: Box, settings: BlurSettings) -> tuple[float, float, float, floa
 def blur_boxes(rgb: np.ndarray, boxes: Sequence[Box], settings: BlurSettings) -> np.ndarray:
     """A copy of ``rgb`` with a feathered ellipse over each padded box blurred (or pixelated).
 
-    The ellipse is fully opaque out to ``1 - feather`` of its half-axes and fades to nothing at
-    them, so the face box (``1 / pad_scale`` of the ellipse) is always fully hidden. Each box is
-    hidden on its own, with a strength set by its own size.
+    The padded ellipse is fully hidden; outside it the blur fades out over ``feather`` of its
+    half-axes, so the edge is soft while the face box (``1 / pad_scale`` of the ellipse) is
+    always fully hidden. Each box is hidden on its own, with a strength set by its own size.
     """
     height, width = rgb.shape[:2]
     out = rgb.copy()
+    reach = 1.0 + max(0.0, settings.feather)
     for box in boxes:
         cx, cy, ax, ay = _padded(box, settings)
-        x0, y0 = max(0, int(cx - ax)), max(0, int(cy - ay))
-        x1, y1 = min(width, int(np.ceil(cx + ax)) + 1), min(height, int(np.ceil(cy + ay)) + 1)
-        if x1 - x0 < 2 or y1 - y0 < 2 or ax < 1 or ay < 1:
+        if ax < 1 or ay < 1:
+            continue
+        x0, y0 = max(0, int(cx - ax * reach)), max(0, int(cy - ay * reach))
+        x1 = min(width, int(np.ceil(cx + ax * reach)) + 1)
+        y1 = min(height, int(np.ceil(cy + ay * reach)) + 1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         roi = out[y0:y1, x0:x1]
         yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         r = np.sqrt(((xx + 0.5 - cx) / ax) ** 2 + ((yy + 0.5 - cy) / ay) ** 2)
-        inner = 1.0 - settings.feather
-        alpha = np.clip((1.0 - r) / max(settings.feather, 1e-6), 0.0, 1.0) if inner < 1 else None
-        if alpha is None:
+        if settings.feather > 0:
+            alpha = np.clip((reach - r) / settings.feather, 0.0, 1.0)
+        else:
             alpha = (r <= 1.0).astype(np.float32)
         hidden = _hide(roi, 2 * max(ax, ay), settings)
         blended = roi * (1 - alpha[..., None]) + hidden * alpha[..., None]

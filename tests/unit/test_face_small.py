@@ -141,9 +141,9 @@ def test_real_small_faces_pass_verification_with_a_report_per_track(group):
     assert len(faces) - 5 <= report.tracks_found <= 1.3 * len(faces)
     assert report.max_detail_kept is not None and report.max_detail_kept < DETAIL_LIMIT
     assert all(t["verifier_hits"] == 0 for t in report.tracks)
-    # MTCNN still reads blurred heads as heads (outline, hair, a neck below): counted, not
-    # failed, because no face with its detail is at that place.
-    assert report.hits_on_hidden_faces > 0
+    # MTCNN may still read a blurred head as a head (outline, hair, a neck below): that is
+    # counted apart, not failed. With sigma 0.15 it did 238 times here; with 0.2, not once.
+    assert report.hits_on_hidden_faces <= report.frames_processed
 
 
 def test_faces_entering_and_leaving_the_frame_are_hidden_from_first_to_last_frame(group):
