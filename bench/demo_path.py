@@ -82,7 +82,7 @@ def one_run(work: Path, name: str) -> list[tuple[str, float, float]]:
     project = Project.objects.get(name=name)
     users = get_user_model()
     labelers = [
-        Labeler.objects.create(user=users.objects.create(username=f"{name}-{c}"), code=f"{c}")
+        Labeler.objects.create(user=users.objects.create(username=f"{name}-{c}"), code=f"{name}{c}")
         for c in ("A", "B")
     ]
     admin = users.objects.create(username=f"{name}-admin", is_staff=True, is_superuser=True)

