@@ -86,6 +86,8 @@ def test_process_release_and_train_from_the_pages(live_server, ui_page, agreed_c
     )
 
     page.get_by_role("link", name="Releases").click()
+    # The page's script is up (its form is wired) once it has drawn the empty table.
+    expect(page.locator("#release-table tbody")).to_have_text("No release yet.")
     page.get_by_label("Name").fill("demo")
     page.get_by_role("button", name="Create release").click()
     expect(page.locator("#release-status")).to_contain_text("Writing demo-1.0")
@@ -97,6 +99,7 @@ def test_process_release_and_train_from_the_pages(live_server, ui_page, agreed_c
     expect(row.locator("td").nth(7)).to_have_text("valid")
 
     page.goto(f"{live_server.url}/projects/{project.pk}/baselines/")
+    expect(page.locator("#runs-empty")).to_be_visible()
     page.get_by_label("Release", exact=True).select_option(str(release.pk))
     page.get_by_label("Model", exact=True).select_option("lstm_demo")
     page.get_by_role("button", name="Start run").click()
