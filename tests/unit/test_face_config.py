@@ -1,0 +1,63 @@
+"""The privacy stage's settings (pipeline.face_config): FACE_* values reach the detectors, the
+verifier's threshold defaults per detector, and unknown names are refused."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from pipeline.face_config import PrivacyConfig
+from pipeline.face_mtcnn import MTCNNDetector
+from pipeline.faces import HaarDetector
+
+
+def test_defaults_are_the_measured_choice():
+    config = PrivacyConfig.from_settings(SimpleNamespace())
+    blur = config.blur_detector_instance()
+    assert (blur.long_edge, blur.tiles, blur.threshold, blur.low_threshold) == (1280, 1, 0.2, 0.1)
+    assert config.blur_settings().detect_every == 2
+    verifier = config.verifier_instance()
+    assert isinstance(verifier, MTCNNDetector)
+    assert (verifier.threshold, verifier.min_face) == (0.7, 20)
+    retry = config.retry_detector_instance()
+    assert retry is not None and retry.long_edge == 2560 and retry.max_upscale == 2
+    assert retry.threshold == retry.low_threshold == 0.05
+
+
+def test_settings_reach_the_detectors():
+    settings = SimpleNamespace(
+        FACE_BLUR_LONG_EDGE=960,
+        FACE_BLUR_TILES=2,
+        FACE_BLUR_MAX_UPSCALE=1.5,
+        FACE_DETECT_EVERY=3,
+        FACE_BLUR_RETRY_UPSCALE=0,
+        FACE_VERIFY_MIN_FACE=24,
+        FACE_VERIFY_THRESHOLD=0.8,
+    )
+    config = PrivacyConfig.from_settings(settings)
+    blur = config.blur_detector_instance()
+    assert (blur.long_edge, blur.tiles, blur.max_upscale) == (960, 2, 1.5)
+    assert "tiles=2x2" in blur.name and config.blur_settings().detect_every == 3
+    assert config.retry_detector_instance() is None  # 0 turns the second pass off
+    verifier = config.verifier_instance()
+    assert (verifier.threshold, verifier.min_face) == (0.8, 24)
+
+
+def test_the_haar_verifier_still_works_with_its_own_default_threshold():
+    config = PrivacyConfig.from_settings(SimpleNamespace(FACE_VERIFY_DETECTOR="haar"))
+    verifier = config.verifier_instance()
+    assert isinstance(verifier, HaarDetector) and verifier.threshold == 3.0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"FACE_BLUR_DETECTOR": "mtcnn"},  # the verifier's family cannot blur
+        {"FACE_VERIFY_DETECTOR": "centerface"},  # nor the blur's verify
+        {"FACE_DETECT_EVERY": 0},
+    ],
+)
+def test_unknown_or_unsafe_settings_are_refused(values):
+    with pytest.raises(ValueError):
+        PrivacyConfig.from_settings(SimpleNamespace(**values))
