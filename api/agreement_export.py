@@ -17,7 +17,7 @@ from typing import Any
 from annotator.csv_safety import safe_cell
 from annotator.errors import DomainError
 
-TABLES = ("per_pair", "per_video", "per_category", "r_curve", "deltas")
+TABLES = ("per_pair", "per_video", "per_category", "r_curve", "deltas", "by_origin")
 FORMATS = ("csv", "json")
 KINDS = ("label_conflict", "low_overlap", "only_in_i", "only_in_j")
 
@@ -27,7 +27,11 @@ COLUMNS = {
     "per_category": ["category", "name", "m", "n_i", "n_j", "r"],
     "r_curve": ["theta", "m", "r"],
     "deltas": ["boundary", "delta"],
+    # R apart by where segments began (docs/design.md §17): one row per part and labeler pair,
+    # the pair empty on the part's own row (its R_avg).
+    "by_origin": ["origin", "labeler_i", "labeler_j", "videos", "segments", "m", "r"],
 }
+ORIGINS = ("proposal", "manual")
 
 
 class ExportError(DomainError, ValueError):
@@ -47,11 +51,29 @@ def table_data(payload: dict, table: str) -> Any:
     """The report's value for a table (JSON download)."""
     if table == "deltas":
         return payload.get("boundary_deltas") or {}
+    if table == "by_origin":
+        return payload.get("by_origin") or {}
     return payload.get(table) or []
+
+
+def _origin_rows(payload: dict) -> list[list[Any]]:
+    split = payload.get("by_origin") or {}
+    rows = []
+    for origin in ORIGINS:
+        part = split.get(origin)
+        if not part:
+            continue
+        rows.append([origin, None, None, None, part["segments"], part["matches"], part["r_avg"]])
+        for p in part["per_pair"]:
+            n = p["n_i"] + p["n_j"]
+            rows.append([origin, p["labeler_i"], p["labeler_j"], p["videos"], n, p["m"], p["r"]])
+    return rows
 
 
 def table_rows(payload: dict, table: str) -> list[list[Any]]:
     """The CSV rows (without the header) of a table."""
+    if table == "by_origin":
+        return _origin_rows(payload)
     if table == "deltas":
         deltas = payload.get("boundary_deltas") or {}
         return [

@@ -10,6 +10,7 @@ from api.views.clips import ClipViewSet
 from api.views.jobs import JobViewSet
 from api.views.label_exports import label_export_download, project_label_exports
 from api.views.projects import ProjectViewSet
+from api.views.proposals import project_proposals, proposal_reject, video_poses, video_proposals
 from api.views.releases import project_releases, release_detail, release_download
 from api.views.review import close as review_close
 from api.views.review import decide as review_decide
@@ -59,6 +60,10 @@ urlpatterns = [
     path(
         "label-exports/<int:job_id>/download/", label_export_download, name="label-export-download"
     ),
+    path("videos/<int:video_id>/poses/", video_poses, name="video-poses"),
+    path("videos/<int:video_id>/proposals/", video_proposals, name="video-proposals"),
+    path("projects/<int:project_id>/proposals/", project_proposals, name="project-proposals"),
+    path("proposals/<int:proposal_id>/reject/", proposal_reject, name="proposal-reject"),
     path("", include(router.urls)),
 ]
 # The API's map is for development and the demo; a deployment publishes it only when asked

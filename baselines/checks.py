@@ -13,7 +13,13 @@ import csv
 import json
 from pathlib import Path
 
-__all__ = ["BaselineInputError", "NonFiniteLoss", "UnusableRelease", "release_problems"]
+__all__ = [
+    "BaselineInputError",
+    "NonFiniteLoss",
+    "UnusableRelease",
+    "release_problems",
+    "suggester_problem",
+]
 
 
 class BaselineInputError(ValueError):
@@ -94,3 +100,19 @@ def release_problems(root: str | Path, recipe: dict) -> list[str]:
             if not _split_ids(emotion, part, "video_ids"):
                 problems.append(f"the emotion split's {part} side has no videos")
     return problems
+
+
+# The inputs of the recipes that read skeletons (TSM reads pixels: "rgb").
+SKELETON_INPUTS = ("packed", "fixed")
+
+
+def suggester_problem(recipe: dict) -> str:
+    """Why a run of ``recipe`` cannot suggest the category of a skeleton window ("" when it
+    can; docs/design.md §17): only supervised skeleton classifiers can. U-S-VAE classifies by
+    neighbours in a training memory, TSM reads pixels, and emotion recipes score whole videos."""
+    name = recipe.get("name", "?")
+    if recipe.get("kind") != "classifier":
+        return f"recipe {name!r} is not a supervised classifier"
+    if recipe.get("input") not in SKELETON_INPUTS:
+        return f"recipe {name!r} does not read skeletons"
+    return ""

@@ -26,6 +26,8 @@ class JobKind(StrEnum):
     RELEASE = "release"
     LABEL_EXPORT = "label_export"
     BASELINE_RUN = "baseline_run"
+    VIDEO_POSES = "video_poses"
+    PROPOSALS = "proposals"
 
     @property
     def queue(self) -> Queue:
@@ -42,4 +44,7 @@ QUEUE_OF_KIND: dict[JobKind, Queue] = {
     JobKind.RELEASE: Queue.EXPORT,
     JobKind.LABEL_EXPORT: Queue.EXPORT,
     JobKind.BASELINE_RUN: Queue.GPU,
+    JobKind.VIDEO_POSES: Queue.GPU,
+    # The suggester runs a baseline's model: the workers that train models also run them.
+    JobKind.PROPOSALS: Queue.GPU,
 }

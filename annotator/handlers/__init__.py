@@ -4,4 +4,13 @@ Importing this package registers every handler; ``AnnotatorConfig.ready()`` does
 process that loads Django, so the web enqueues by kind and workers find the work.
 """
 
-from . import agreement, baselines, clips, ingest, label_exports, releases  # noqa: F401
+from . import (  # noqa: F401
+    agreement,
+    baselines,
+    clips,
+    ingest,
+    label_exports,
+    proposals,
+    releases,
+    video_poses,
+)

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 
 from annotator.models import Clip
-from annotator.services.pose_backend import pose_config
+from annotator.services.pose_backend import cached_extractor, discard_extractor, pose_config
 from annotator.services.processing import (
     advance,
     after_privacy,
@@ -35,7 +35,7 @@ from pipeline.cut import cut_clip
 from pipeline.face_config import PrivacyConfig
 from pipeline.frames import iter_frames
 from pipeline.hashing import sha256_file
-from pipeline.poses import PoseConfig, PoseConfigError, PoseExtractor, load_extractor, save_poses
+from pipeline.poses import PoseConfigError, save_poses
 from pipeline.privacy import protect_clip
 
 
@@ -123,16 +123,6 @@ def privacy(ctx: JobContext) -> dict:
     }
 
 
-_EXTRACTORS: dict[PoseConfig, PoseExtractor] = {}
-
-
-def _extractor(config: PoseConfig) -> PoseExtractor:
-    # Loading a model takes seconds; a worker process keeps one extractor per configuration.
-    if config not in _EXTRACTORS:
-        _EXTRACTORS[config] = load_extractor(config)
-    return _EXTRACTORS[config]
-
-
 @job_handler(JobKind.CLIP_POSES, on_failed=_fail_clip)
 def poses(ctx: JobContext) -> dict:
     clip = _clip(ctx)
@@ -144,7 +134,7 @@ def poses(ctx: JobContext) -> dict:
         raise JobInputError("the blurred clip is missing; process the clip again", code="chain")
     config = pose_config()
     try:
-        extractor = _extractor(config)
+        extractor = cached_extractor(config)
     except PoseConfigError as exc:
         raise JobInputError(str(exc), code="pose_config") from exc
     info = media.probe_video(blurred)
@@ -158,7 +148,7 @@ def poses(ctx: JobContext) -> dict:
             on_progress=lambda f: ctx.progress(stage_progress("poses", f), "poses"),
         )
     except Exception:
-        _EXTRACTORS.pop(config, extractor).close()  # a failed model may hold a broken state
+        discard_extractor(config)  # a failed model may hold a broken state
         raise
     temp = ctx.temp_path("poses.npz")
     save_poses(result, temp)

@@ -11,6 +11,7 @@ from annotator.metadata import MetadataError
 from annotator.models import Project, Video
 from annotator.services.ingest import IngestError
 from annotator.services.ingest import import_folder as run_import
+from annotator.services.video_poses import after_ingest
 from jobs.kinds import JobKind
 from jobs.models import Job
 from jobs.registry import job_handler
@@ -103,7 +104,18 @@ def ingest(ctx: JobContext) -> dict:
     media.make_proxy(source, temp, info, on_progress=lambda f: ctx.progress(0.1 + 0.9 * f, "proxy"))
     relative = ctx.publish(temp, f"proxies/{video.project_id}/{video.pk}.mp4")
     Video.objects.filter(pk=video.pk).update(proxy_file=relative, status=Video.Status.READY)
-    return {"video": video.pk, "num_frames": info.num_frames, "fps": info.fps_fraction}
+    video.proxy_file, video.status = relative, Video.Status.READY
+    try:
+        poses = after_ingest(video)  # whole-video poses, when the project asks (design §17)
+    except Exception as exc:  # the video is ready: a failure here must not fail its ingest
+        ctx.log(f"whole-video poses were not queued ({exc}); start them on demand")
+        poses = None
+    return {
+        "video": video.pk,
+        "num_frames": info.num_frames,
+        "fps": info.fps_fraction,
+        "poses_job": poses.pk if poses is not None else None,
+    }
 
 
 @job_handler(JobKind.IMPORT_FOLDER)

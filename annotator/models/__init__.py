@@ -3,6 +3,7 @@
 from .history import AppendOnlyError, AppendOnlyModel
 from .labeling import Assignment, Labeler, Segment, SegmentHistory
 from .project import Category, Project, Subject, Upload, Video
+from .proposals import Proposal, ProposalRejection
 from .release import BaselineRun, Release
 from .review import AgreementRun, Clip, Disagreement, ReviewDecision, ReviewDecisionHistory
 from .training import Guideline, ReferenceSegment, TrainingItem, TrainingRound
@@ -19,6 +20,8 @@ __all__ = [
     "Guideline",
     "Labeler",
     "Project",
+    "Proposal",
+    "ProposalRejection",
     "ReferenceSegment",
     "Release",
     "ReviewDecision",

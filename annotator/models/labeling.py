@@ -78,6 +78,10 @@ class Segment(models.Model):
     comment = models.TextField(blank=True, default="", max_length=COMMENT_MAX)
     unsure = models.BooleanField(default=False)
     overlap_confirmed = models.BooleanField(default=False)
+    # The machine proposal the segment was accepted from, as it was then (its id, bounds,
+    # suggested category; docs/design.md §17), or null for a segment marked by hand. Kept as a
+    # copy, not a key: proposals are regenerated, the record of where a segment began is not.
+    proposal_origin = models.JSONField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -115,6 +119,8 @@ class Segment(models.Model):
         for note in NOTE_FIELDS:
             if getattr(self, note):
                 snap[note] = getattr(self, note)
+        if self.proposal_origin:
+            snap["proposal"] = self.proposal_origin.get("proposal")
         return snap
 
 

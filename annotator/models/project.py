@@ -21,6 +21,18 @@ class Project(models.Model):
     labelers = models.ManyToManyField("annotator.Labeler", related_name="projects", blank=True)
     # Processing extracts poses (docs/design.md §8-9); off, clips end processed once verified.
     extract_poses = models.BooleanField(default=True)
+    # Machine proposals (docs/design.md §17): whole-video poses after ingest (slow on a CPU, so
+    # off unless asked), whether labelers are shown proposals, and the finished baseline run
+    # whose classifier suggests each proposal's category.
+    video_poses = models.BooleanField(default=False)
+    proposals_enabled = models.BooleanField(default=True)
+    proposal_suggester = models.ForeignKey(
+        "annotator.BaselineRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,6 +139,17 @@ class Video(models.Model):
     # The video's number in every release (docs/design.md §10), given at its first release and
     # never changed (annotator.services.release_ids); never written into a release beside its id.
     release_number = models.PositiveIntegerField(null=True, blank=True)
+    # The whole video's poses in the 22-joint layout (docs/design.md §17): extracted from the
+    # proxy by the `video_poses` job, or cut from imported OpenPose skeletons. Never released.
+    pose_file = models.CharField(max_length=500, blank=True, help_text="Path under MEDIA_ROOT")
+    pose_layout = models.CharField(max_length=30, blank=True)
+    pose_settings = models.JSONField(default=dict, blank=True)
+    pose_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposals_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["project", "id"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from annotator import agreement
+from annotator.agreement.origin import by_origin
 from annotator.agreement.report import project_report
 from annotator.errors import NOT_FOUND, DomainError
 from annotator.job_scopes import project_scope
@@ -33,7 +34,8 @@ class NoAgreementRun(DomainError):
 
 
 def _annotations(project: Project):
-    """video pk → labeler code → [agreement.Segment], for videos with two or more submissions."""
+    """video pk → labeler code → [agreement.Segment], for videos with two or more submissions;
+    and the pks of those segments that began as machine proposals (docs/design.md §17)."""
     submitted = Q(assignments__state=Assignment.State.SUBMITTED, assignments__is_training=False)
     video_ids = list(
         Video.objects.filter(project=project)
@@ -54,6 +56,12 @@ def _annotations(project: Project):
             assignment__is_training=False,
             is_deleted=False,
         )
+        # A flag, not the JSON: the origin's contents do not matter here, only that it is set.
+        .annotate(
+            accepted=ExpressionWrapper(
+                Q(proposal_origin__isnull=False), output_field=BooleanField()
+            )
+        )
         .values_list(
             "pk",
             "start_frame",
@@ -61,12 +69,16 @@ def _annotations(project: Project):
             "category__code",
             "assignment__video_id",
             "assignment__labeler__code",
+            "accepted",
         )
         .iterator(chunk_size=5000)
     )
-    for pk, start, end, code, video_id, labeler in rows:
+    from_proposal = set()
+    for pk, start, end, code, video_id, labeler, accepted in rows:
         annotations[video_id][labeler].append(agreement.Segment(pk, start, end, code))
-    return annotations
+        if accepted:
+            from_proposal.add(pk)
+    return annotations, from_proposal
 
 
 def compute(
@@ -74,7 +86,7 @@ def compute(
 ) -> tuple[agreement.ProjectAgreement, dict]:
     """The agreement of a project's submitted work, and its report; writes nothing."""
     theta = project.theta if theta is None else theta
-    annotations = _annotations(project)
+    annotations, from_proposal = _annotations(project)
     result = agreement.compare_project(annotations, theta)
     videos = Video.objects.filter(pk__in=list(annotations)).values_list(
         "pk", "external_id", "num_frames"
@@ -83,6 +95,7 @@ def compute(
     frames = {pk: n for pk, _, n in videos if n}
     categories = dict(project.categories.values_list("code", "name"))
     report = project_report(result, video_names=names, num_frames=frames, category_names=categories)
+    report["by_origin"] = by_origin(annotations, from_proposal, result)
     return result, report
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from annotator.errors import CONFLICT, DomainError
-from pipeline.poses import PoseConfig, PoseConfigError, check_backend
+from pipeline.poses import PoseConfig, PoseConfigError, PoseExtractor, check_backend, load_extractor
 
 
 class PoseBackendUnavailable(DomainError):
@@ -53,3 +53,21 @@ def require_pose_backend() -> dict | None:
             f"Processing was not started: the pose backend {config.backend!r} cannot load. {exc}",
             backend=config.backend,
         ) from exc
+
+
+_EXTRACTORS: dict[PoseConfig, PoseExtractor] = {}
+
+
+def cached_extractor(config: PoseConfig) -> PoseExtractor:
+    """The backend for ``config``, built once per worker process: loading a model takes
+    seconds, and the clip and whole-video pose jobs share it. PoseConfigError if it cannot."""
+    if config not in _EXTRACTORS:
+        _EXTRACTORS[config] = load_extractor(config)
+    return _EXTRACTORS[config]
+
+
+def discard_extractor(config: PoseConfig) -> None:
+    """Drop (and close) the cached backend: after a failure it may hold a broken state."""
+    extractor = _EXTRACTORS.pop(config, None)
+    if extractor is not None:
+        extractor.close()

@@ -16,7 +16,15 @@ from datetime import datetime
 
 from django.db import connection
 
-from annotator.models import Assignment, Category, Labeler, Segment, SegmentHistory, Video
+from annotator.models import (
+    Assignment,
+    Category,
+    Labeler,
+    Proposal,
+    Segment,
+    SegmentHistory,
+    Video,
+)
 
 __all__ = [
     "LockedAssignment",
@@ -26,6 +34,7 @@ __all__ = [
     "lock_assignment",
     "locked_segment",
     "mark_in_progress",
+    "proposal_origin",
     "rule_counts",
     "segment_with_uuid",
     "update_segment_row",
@@ -138,6 +147,25 @@ def rule_counts(
     return int(overlaps), int(same)
 
 
+def proposal_origin(proposal_id: int, assignment_id: int) -> dict:
+    """What a segment accepted from proposal ``proposal_id`` records of it (docs/design.md §17):
+    its bounds, suggested category code, confidence, score and rank when it is a proposal of the
+    assignment's video; ``gone`` when it no longer is (regenerated since the page loaded: the
+    segment still began as a proposal)."""
+    sql = (
+        f"SELECT p.start_frame, p.end_frame, c.code, p.confidence, p.score, p.rank "
+        f"FROM {_t(Proposal)} p LEFT JOIN {_t(Category)} c ON c.id = p.category_id "
+        f"WHERE p.id = %s AND p.video_id = (SELECT video_id FROM {_t(Assignment)} WHERE id = %s)"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [proposal_id, assignment_id])
+        row = cur.fetchone()
+    if row is None:
+        return {"proposal": proposal_id, "gone": True}
+    keys = ("start_frame", "end_frame", "category_code", "confidence", "score", "rank")
+    return {"proposal": proposal_id, **dict(zip(keys, row, strict=True))}
+
+
 def _insert(model, values: dict) -> int:
     columns = ", ".join(connection.ops.quote_name(c) for c in values)
     sql = f"INSERT INTO {_t(model)} ({columns}) VALUES ({', '.join(['%s'] * len(values))})"
@@ -165,6 +193,7 @@ def insert_segment(
     comment: str = "",
     unsure: bool = False,
     overlap_confirmed: bool = False,
+    proposal_origin: dict | None = None,
 ) -> int:
     """Insert a new segment at version 1, as ``Segment.objects.create`` would; returns its pk."""
     stamp = _prep(Segment, "created_at", now)
@@ -181,6 +210,7 @@ def insert_segment(
             "comment": comment,
             "unsure": unsure,
             "overlap_confirmed": overlap_confirmed,
+            "proposal_origin": _prep(Segment, "proposal_origin", proposal_origin),
             "created_by_id": user_id,
             "created_at": stamp,
             "updated_by_id": user_id,

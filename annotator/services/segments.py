@@ -145,8 +145,12 @@ def create_segment(
     client_uuid: uuid.UUID | None = None,
     owner=None,
     notes: Notes = NO_NOTES,
+    proposal: int | None = None,
 ) -> SaveResult:
     """Create once per client uuid: a retried POST returns the segment it already made.
+
+    ``proposal``: the machine proposal the labeler accepted; the segment records it as it is now
+    (``proposal_origin``, docs/design.md §17). The segment itself follows every rule as usual.
 
     The assignment is locked before the uuid is looked up, so the same POST sent twice at once
     (a retry racing the original) finds the first one's segment instead of failing as a
@@ -188,6 +192,7 @@ def create_segment(
         created_at=now,
         updated_by_id=user_id,
         updated_at=now,
+        proposal_origin=sql.proposal_origin(proposal, assignment_id) if proposal else None,
     )
     notes.apply(segment)
     segment.pk = sql.insert_segment(
@@ -201,6 +206,7 @@ def create_segment(
         comment=segment.comment,
         unsure=segment.unsure,
         overlap_confirmed=segment.overlap_confirmed,
+        proposal_origin=segment.proposal_origin,
     )
     segment._state.adding, segment._state.db = False, connection.alias
     sql.insert_history(

@@ -43,6 +43,7 @@ from .projects import (
     ProjectSerializer,
     TaxonomyLoadedSerializer,
 )
+from .proposals import ProposalJobsSerializer, ProposalSerializer, VideoProposalsSerializer
 from .releases import ReleaseRequestSerializer, ReleaseSerializer, ReleaseStartedSerializer
 from .review import (
     DecisionRequestSerializer,
@@ -101,6 +102,8 @@ __all__ = [
     "ProcessStartedSerializer",
     "ProcessingSummarySerializer",
     "ProjectSerializer",
+    "ProposalJobsSerializer",
+    "ProposalSerializer",
     "ReassignSerializer",
     "ReferenceRequestSerializer",
     "ReferenceSegmentSerializer",
@@ -129,6 +132,7 @@ __all__ = [
     "UploadReceivedSerializer",
     "UploadSerializer",
     "VideoMetadataSerializer",
+    "VideoProposalsSerializer",
     "VideoReviewSerializer",
     "VideoSerializer",
     "WorkspaceSerializer",

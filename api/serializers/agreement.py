@@ -83,6 +83,31 @@ class BoundaryDeltasSerializer(serializers.Serializer):
     offsets = serializers.ListField(child=serializers.IntegerField())
 
 
+class OriginPartSerializer(serializers.Serializer):
+    """R of the segments of one origin only (annotator.agreement.origin)."""
+
+    r_avg = NumberField()
+    segments = serializers.IntegerField()
+    matches = serializers.IntegerField()
+    per_pair = PerPairSerializer(many=True)
+
+
+class MatchesByOriginSerializer(serializers.Serializer):
+    both_proposal = serializers.IntegerField()
+    mixed = serializers.IntegerField(help_text="one segment from a proposal, one by hand")
+    both_manual = serializers.IntegerField()
+
+
+class ByOriginSerializer(serializers.Serializer):
+    """R apart for segments that began as machine proposals and for those marked by hand
+    (docs/design.md §17)."""
+
+    proposal = OriginPartSerializer()
+    manual = OriginPartSerializer()
+    matches_by_origin = MatchesByOriginSerializer(help_text="the full run's matches")
+    proposal_share = NumberField(help_text="share of the compared segments from proposals")
+
+
 class AgreementRunHeaderSerializer(serializers.ModelSerializer):
     """One run in the history: θ, rule version, R_avg and what started it."""
 
@@ -103,6 +128,7 @@ SUMMARY = (
     "r_curve",
     "boundary_deltas",
     "frame_kappa",
+    "by_origin",
 )
 
 
@@ -118,6 +144,7 @@ class AgreementReportSerializer(AgreementRunHeaderSerializer):
     r_curve = RCurvePointSerializer(source="summary.r_curve", many=True, required=False)
     boundary_deltas = BoundaryDeltasSerializer(source="summary.boundary_deltas", required=False)
     frame_kappa = NumberField(source="summary.frame_kappa", required=False)
+    by_origin = ByOriginSerializer(source="summary.by_origin", required=False)
     per_pair = PerPairSerializer(many=True)
     per_video = PerVideoSerializer(many=True)
 

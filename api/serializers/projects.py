@@ -6,8 +6,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotator.models import Category, Clip, Labeler, Project
+from annotator.models import BaselineRun, Category, Clip, Labeler, Project
 from annotator.services.progress import project_progress
+from annotator.services.suggester import SuggesterRefused, check_suggester
 
 from .fields import state_counts
 from .poses import ErrorGroupSerializer
@@ -44,6 +45,12 @@ class ProjectSerializer(serializers.ModelSerializer):
         slug_field="code", many=True, queryset=Labeler.objects.all(), required=False
     )
     progress = serializers.SerializerMethodField()
+    proposal_suggester = serializers.PrimaryKeyRelatedField(
+        queryset=BaselineRun.objects.select_related("release"),
+        allow_null=True,
+        required=False,
+        help_text="the finished baseline run whose classifier suggests each proposal's category",
+    )
 
     class Meta:
         model = Project
@@ -55,11 +62,24 @@ class ProjectSerializer(serializers.ModelSerializer):
             "theta",
             "clip_bounds_rule",
             "extract_poses",
+            "video_poses",
+            "proposals_enabled",
+            "proposal_suggester",
             "labelers",
             "progress",
             "created_at",
         ]
         read_only_fields = ["taxonomy_name", "created_at"]
+
+    def validate_proposal_suggester(self, run: BaselineRun | None) -> BaselineRun | None:
+        if run is not None:
+            if self.instance is None:
+                raise SuggesterRefused(
+                    "a new project has no baseline runs: pick a suggester once one is done",
+                    code="suggester_other_project",
+                )
+            check_suggester(self.instance, run)
+        return run
 
     @extend_schema_field(ProjectProgressSerializer)
     def get_progress(self, project: Project) -> dict:

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotator.models import Segment
 from annotator.models.labeling import COMMENT_MAX
+from annotator.services.proposals import origin_changes
 from annotator.services.segments import Notes, SaveResult
+
+
+class ProposalOriginSerializer(serializers.Serializer):
+    """The machine proposal a segment was accepted from, as it was then (docs/design.md §17)."""
+
+    proposal = serializers.IntegerField()
+    start_frame = serializers.IntegerField(required=False)
+    end_frame = serializers.IntegerField(required=False)
+    category_code = serializers.IntegerField(
+        required=False, allow_null=True, help_text="the suggested category, if any"
+    )
+    confidence = serializers.FloatField(required=False, allow_null=True)
+    score = serializers.FloatField(required=False)
+    rank = serializers.IntegerField(required=False)
+    gone = serializers.BooleanField(
+        required=False, help_text="the proposal had been regenerated away when it was accepted"
+    )
+
+    def to_representation(self, origin: dict) -> dict:
+        # As stored: a key the origin lacks (a gone proposal's bounds) is left out, not null.
+        return {k: v for k, v in super().to_representation(origin).items() if k in origin}
 
 
 class SegmentSerializer(serializers.Serializer):
@@ -25,8 +49,24 @@ class SegmentSerializer(serializers.Serializer):
     overlap_confirmed = serializers.BooleanField(
         read_only=True, help_text="the labeler confirmed an overlap of its category as intended"
     )
+    proposal_origin = ProposalOriginSerializer(read_only=True, allow_null=True)
+    proposal_changes = serializers.SerializerMethodField(
+        help_text="what differs from the proposal it began as: start_frame, end_frame, category "
+        "(null for a segment marked by hand)"
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(["start_frame", "end_frame", "category"]),
+            allow_null=True,
+        )
+    )
+    def get_proposal_changes(self, segment: Segment) -> list[str] | None:
+        return origin_changes(
+            segment.start_frame, segment.end_frame, segment.category.code, segment.proposal_origin
+        )
 
 
 class SavedSegmentSerializer(SegmentSerializer):
@@ -54,6 +94,9 @@ class SegmentWriteSerializer(serializers.Serializer):
     )
     unsure = serializers.BooleanField(required=False)
     overlap_confirmed = serializers.BooleanField(required=False)
+    proposal = serializers.IntegerField(
+        required=False, min_value=1, help_text="create only: the machine proposal accepted"
+    )
 
     def notes(self) -> Notes:
         """The notes the request sets (validated first)."""

@@ -22,6 +22,8 @@ class VideoSerializer(serializers.ModelSerializer):
     ingest_job = JobSummarySerializer(read_only=True, allow_null=True)
     emotion = serializers.CharField(read_only=True)
     has_source = serializers.SerializerMethodField()
+    has_poses = serializers.SerializerMethodField()
+    pose_job = JobSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Video
@@ -48,12 +50,18 @@ class VideoSerializer(serializers.ModelSerializer):
             "labelers",
             "ingest_job",
             "has_source",
+            "has_poses",
+            "pose_job",
             "created_at",
         ]
         read_only_fields = fields
 
     def get_labelers(self, video) -> list[str]:
         return [a.labeler.code for a in video.assignments.all() if not a.is_training]
+
+    def get_has_poses(self, video) -> bool:
+        """Whole-video poses exist (the input of machine proposals, docs/design.md §17)."""
+        return bool(video.pose_file)
 
     def get_has_source(self, video) -> bool:
         """False once a rejected source was deleted: retrying its ingest cannot help."""

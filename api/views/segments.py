@@ -60,6 +60,7 @@ class SegmentViewSet(viewsets.ModelViewSet):
             client_uuid=fields.get("client_uuid"),
             owner=request.user,
             notes=data.notes(),
+            proposal=fields.get("proposal"),
         )
         return Response(
             SavedSegmentSerializer(result).data,

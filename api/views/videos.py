@@ -19,7 +19,7 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["external_id"]
 
     def get_queryset(self):
-        videos = Video.objects.select_related("subject", "ingest_job").prefetch_related(
+        videos = Video.objects.select_related("subject", "ingest_job", "pose_job").prefetch_related(
             "assignments__labeler"
         )
         # One assignment per video and labeler, so the join lists each video once.

@@ -80,6 +80,11 @@ def test_no_generated_request_gets_a_5xx(tokens, role, mode):
 
     send()
     assert not errors, "\n".join(errors[:20])
-    # The run exercised the API as this role, not only its refusals.
+    # The run exercised the API as this role, not only its refusals. Negative requests are
+    # invalid by construction: a 2xx among them only comes from a part the API may ignore, and
+    # whether the seeded draws include one changes with every route the schema gains, so only
+    # positive runs must reach a 2xx.
     assert sum(answered.values()) >= EXAMPLES[mode] // 2, answered
-    assert answered[200] > 0 and answered[400] > 0, answered
+    assert answered[400] > 0, answered
+    if mode == GenerationMode.POSITIVE:
+        assert answered[200] > 0, answered

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from annotator.models import AgreementRun, Clip, Disagreement
+from annotator.models import AgreementRun, Clip, Disagreement, Proposal
 from jobs.models import Job
 from tests.support.factories import (
     AdminFactory,
@@ -63,6 +63,7 @@ def world(media_root):
     training_round = create_round(school, "warm-up", [sample.pk], admin)
 
     upload = create_upload(project, "new.mp4", 10, admin)
+    proposal = Proposal.objects.create(video=video, start_frame=30, end_frame=40, score=7, rank=1)
     return {
         "project": project,
         "video": video,
@@ -72,6 +73,7 @@ def world(media_root):
         "upload": upload,
         "clip": clip,
         "disagreement": disagreement,
+        "proposal": proposal,
         "round": training_round,
         "sample": sample,
         "spare": spare,
@@ -130,6 +132,13 @@ MATRIX = [
     ("video source", "get", "/api/videos/{video}/source/", None, {"assigned": A, "other": N, "admin": A}),
     ("video metadata", "patch", "/api/videos/{video}/metadata/", {"match_result": "win"}, {"assigned": D, "other": D, "admin": A}),
     ("video delete", "delete", "/api/videos/{video}/", None, {"assigned": D, "other": D, "admin": 409}),
+    # Machine proposals: the world's video has a proxy but no whole-video poses yet.
+    ("video poses", "post", "/api/videos/{video}/poses/", None, {"assigned": D, "other": D, "admin": 202}),
+    ("video proposals", "get", "/api/videos/{video}/proposals/", None, {"assigned": A, "other": N, "admin": A}),
+    ("video proposals start", "post", "/api/videos/{video}/proposals/", None, {"assigned": D, "other": D, "admin": 409}),
+    ("project proposals", "post", "/api/projects/{project}/proposals/", None, {"assigned": D, "other": D, "admin": 202}),
+    ("proposal reject", "post", "/api/proposals/{proposal}/reject/", None, {"assigned": A, "other": N, "admin": D}),
+    ("proposal restore", "delete", "/api/proposals/{proposal}/reject/", None, {"assigned": A, "other": N, "admin": D}),
     ("assignment list", "get", "/api/assignments/", None, {"assigned": A, "other": A, "admin": A}),
     ("assignment detail", "get", "/api/assignments/{assignment}/", None, {"assigned": A, "other": N, "admin": A}),
     ("reassign", "patch", "/api/assignments/{assignment}/", {"labeler": "{other_code}"}, {"assigned": D, "other": D, "admin": 400}),
@@ -187,6 +196,7 @@ def _ids(world) -> dict:
         "other_code": world["other_labeler"].code,
         "labeler": world["other_labeler"].pk,
         "disagreement": world["disagreement"].pk,
+        "proposal": world["proposal"].pk,
         "round": world["round"].pk,
         "sample": world["sample"].pk,
         "spare": world["spare"].pk,

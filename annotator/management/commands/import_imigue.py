@@ -14,6 +14,7 @@ from annotator.services.pose_import import import_video_poses
 from pipeline.openpose import DEFAULT_SIZE, OpenPoseError, load_openpose
 
 from ._helpers import get_project
+from ._proposals import run_proposal_jobs
 
 
 class Command(BaseCommand):
@@ -113,7 +114,7 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: not a directory")
         videos = {v.external_id: v for v in project.videos.filter(external_id__in=video_ids)}
         written = unchanged = 0
-        missing, refused = [], []
+        missing, refused, proposal_jobs = [], [], []
         for video_id in sorted(videos, key=id_sort_key):
             video = videos[video_id]
             found = skeleton_source(folder, video_id)
@@ -127,6 +128,7 @@ class Command(BaseCommand):
             except OpenPoseError as exc:
                 raise CommandError(f"video {video_id}: {exc}") from exc
             report = import_video_poses(video, skeletons, source=source.name)
+            proposal_jobs.append(report.proposals_job)
             written += len(report.written)
             unchanged += len(report.unchanged)
             for clip, reason in report.refused:
@@ -143,6 +145,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  no skeletons for {len(missing)} video(s): {', '.join(missing[:20])}"
             )
+        run_proposal_jobs(self, proposal_jobs, "import_imigue")
         if refused:
             raise CommandError(
                 f"{len(refused)} clip(s) refused: they end past their skeletons (the others "

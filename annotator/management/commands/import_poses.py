@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from annotator.management.commands._helpers import get_project, parse_fps
+from annotator.management.commands._proposals import run_proposal_jobs
 from annotator.services.pose_import import import_video_poses
 from pipeline.openpose import DEFAULT_SIZE, OpenPoseError, load_openpose
 
@@ -57,6 +58,10 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"  clips written: {len(report.written)}")
         self.stdout.write(f"  unchanged: {len(report.unchanged)}")
+        self.stdout.write(
+            f"  whole-video poses: {'written' if report.video_poses_written else 'unchanged'}"
+        )
+        run_proposal_jobs(self, [report.proposals_job], "import_poses")
         for clip, reason in report.refused:
             self.stderr.write(
                 f"  refused clip {clip.pk} [{clip.start_frame}, {clip.end_frame}]: {reason}"

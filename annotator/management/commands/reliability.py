@@ -58,6 +58,16 @@ class Command(BaseCommand):
                 )
             out(f"{a:>8}" + "".join(cells))
         out(f"\nR_avg = {_fmt(p['r_avg']).strip()}   frame κ = {_fmt(p['frame_kappa']).strip()}")
+        split = p.get("by_origin")
+        if split and split["proposal"]["segments"]:  # docs/agreement.md, "R by origin"
+            part = {
+                k: f"{_fmt(split[k]['r_avg']).strip()} ({split[k]['segments']} segments)"
+                for k in ("proposal", "manual")
+            }
+            out(
+                f"R_avg of segments begun as proposals = {part['proposal']}, "
+                f"marked by hand = {part['manual']}"
+            )
         out("\nDisagreements: " + ", ".join(f"{k} {n}" for k, n in p["disagreements"].items()))
         out("\nR per video (worst first):")
         for v in sorted(p["per_video"], key=lambda v: (v["r"] is None, v["r"] or 0)):
