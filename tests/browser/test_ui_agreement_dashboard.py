@@ -97,6 +97,18 @@ def test_dashboard_draws_the_latest_run_and_recomputes(
     expect(page.locator('#progress-table tr[data-step="agreed"] td.num')).to_have_text("1")
     expect(page.locator('#progress-table tr[data-step="processed"] td.num')).to_have_text("0")
 
+    # R by origin: no segment here began as a machine proposal, so all are "by hand".
+    split = payload["by_origin"]
+    manual = page.locator('#origin-table tr[data-origin="manual"] td')
+    expect(manual).to_have_text(
+        [
+            str(split["manual"]["segments"]),
+            str(split["manual"]["matches"]),
+            f"{payload['r_avg']:.2f}",
+        ]
+    )
+    expect(page.locator('#origin-table tr[data-origin="proposal"] td').first).to_have_text("0")
+
     # A CSV download, made by the server.
     with page.expect_download() as info:
         page.get_by_role("link", name="R per labeler pair as CSV").click()

@@ -206,7 +206,29 @@ function renderFigures(run) {
       el("figcaption", { class: "muted small", text: "Offsets (end frames), j − i" })),
   );
   $("category-bars").replaceChildren(categoryBars(run.per_category || []));
+  renderOrigins(run.by_origin);
   renderVideos();
+}
+
+/** R apart for segments that began as machine proposals and those marked by hand (§17). */
+function renderOrigins(split) {
+  $("origin-card").hidden = !split;
+  if (!split) return;
+  const row = (key, name) => {
+    const part = split[key] || {};
+    return el("tr", { dataset: { origin: key } }, el("th", { scope: "row", text: name }),
+      el("td", { class: "num", text: formatNumber(part.segments || 0) }),
+      el("td", { class: "num", text: formatNumber(part.matches || 0) }),
+      el("td", { class: "num", text: formatR(part.r_avg) }));
+  };
+  $("origin-table").tBodies[0].replaceChildren(
+    row("proposal", "Began as a machine proposal"), row("manual", "Marked by hand"));
+  const m = split.matches_by_origin || {};
+  const share = split.proposal_share === null || split.proposal_share === undefined
+    ? "—" : formatPercent(split.proposal_share);
+  $("origin-note").textContent = `${share} of the compared segments began as proposals. The run's `
+    + `matches: ${m.both_proposal || 0} between two accepted proposals, ${m.mixed || 0} between an `
+    + `accepted proposal and a segment marked by hand, ${m.both_manual || 0} between two marked by hand.`;
 }
 
 function renderHistory(runs) {

@@ -5,6 +5,7 @@
 // the card's buttons carry data-action like the toolbar's.
 
 import { $ } from "../lib/dom.js";
+import { changesFrom } from "./proposals.js";
 import { saveState } from "./seglist.js";
 
 export class SegmentDetails extends EventTarget {
@@ -53,6 +54,14 @@ export class SegmentDetails extends EventTarget {
     line.className = `small seg-state ${state}`;
     $("details-confirm").hidden = state !== "warning";
     $("details-restore").hidden = state !== "gone";
+    // Where it began: a machine proposal, and what the labeler changed of it (docs/design.md §17).
+    const origin = $("details-origin");
+    origin.hidden = !rec.origin;
+    if (rec.origin) {
+      const changed = changesFrom(rec);
+      origin.textContent = `From proposal #${rec.origin.rank || rec.origin.proposal}: ${
+        changed.length ? `${changed.join(", ")} changed` : "as proposed"}`;
+    }
     this.unsure.checked = !!rec.unsure;
     if (document.activeElement !== this.comment) this.comment.value = rec.comment || "";
     this.shownComment = rec.comment || "";

@@ -12,9 +12,10 @@ import { ConflictDialog } from "./conflict.js";
 import { SegmentDetails } from "./details.js";
 import { HelpDialog } from "./dialogs.js";
 import { GuidelinesPanel } from "./guidelines.js";
-import { Keymap } from "./keymap.js";
+import { displayKey, Keymap } from "./keymap.js";
 import { CategoryPicker } from "./picker.js";
 import { makeCommands } from "./commands.js";
+import { PROPOSAL_LANE, proposalIdOf, Proposals } from "./proposals.js";
 import { StaleWatcher } from "./reconcile.js";
 import { SegmentList } from "./seglist.js";
 import { SegmentStore } from "./store.js";
@@ -39,10 +40,13 @@ async function main() {
   const assignmentId = Number(app.dataset.assignmentId);
   let config;
   let serverSegments;
+  let proposalData;
   try {
-    [config, serverSegments] = await Promise.all([
+    [config, serverSegments, proposalData] = await Promise.all([
       get(`assignments/${assignmentId}/workspace/`),
       getAll("segments/", { assignment: assignmentId, page_size: 1000 }),
+      // Proposals are hints: without them the workspace works as before.
+      get(`videos/${app.dataset.videoId}/proposals/`).catch(() => null),
     ]);
   } catch (err) {
     fatal(`Could not open this video: ${err.message}`);
@@ -69,8 +73,9 @@ async function main() {
     ui.markStart = Math.max(0, Math.min(video.num_frames - 1, keptMark));
   }
 
+  const proposals = new Proposals(proposalData, store, categories);
   const panel = new PlayerPanel(video, {
-    lanes: config.groups,
+    lanes: proposals.shown ? [PROPOSAL_LANE, ...config.groups] : config.groups,
     categories: config.categories,
     startFrame: config.assignment.last_frame || 0,
     buttons: false, // every [data-action] button runs a command of the key map below
@@ -89,9 +94,13 @@ async function main() {
 
   const editable = () => !ui.readonlyViewer && ui.state !== "submitted";
 
+  let lastSelected = null;
   function renderSegments() {
     const records = store.list();
     if (ui.selected && !store.get(ui.selected)) ui.selected = null;
+    // Selecting a segment takes the focus off the proposal (and jumping to one clears it).
+    if (ui.selected && ui.selected !== lastSelected) proposals.current = null;
+    lastSelected = ui.selected;
     const overlaps = (rec) => store.sameCategoryOverlaps(rec);
     list.render(records, ui.selected, syncer, overlaps);
     const rec = ui.selected && store.get(ui.selected);
@@ -101,9 +110,17 @@ async function main() {
         uuid: r.uuid, start: r.start, end: r.end, code: r.code,
         problem: !!(r.conflict || r.error || r.goneElsewhere), pending: store.dirty().includes(r),
         label: categories.get(r.code) ? `C${r.code} ${categories.get(r.code).name}` : null,
-      })),
-      ui.selected,
+      })).concat(proposals.bars()),
+      proposals.selection(ui.selected),
     );
+    renderProposalBar();
+  }
+
+  function renderProposalBar() {
+    $("proposal-bar").hidden = !proposals.shown;
+    const open = proposals.open().filter((p) => !p.rejected).length;
+    const rejected = proposals.rejectedCount();
+    $("proposal-count").textContent = `Proposals: ${open} to look at${rejected ? `, ${rejected} rejected` : ""}`;
   }
 
   function renderState() {
@@ -133,6 +150,9 @@ async function main() {
       button.setAttribute("aria-keyshortcuts", keymap.key(button.dataset.action));
     }
     for (const span of app.querySelectorAll(".big-step")) span.textContent = String(ui.bigStep);
+    const k = (action) => displayKey(keymap.key(action));
+    $("proposal-keys").textContent = `${k("next_proposal")} / ${k("prev_proposal")}: next / previous · `
+      + `${k("accept_proposal")}: accept · ${k("reject_proposal")}: reject`;
   }
 
   store.addEventListener("change", () => {
@@ -168,6 +188,62 @@ async function main() {
   const { commands, select, guarded, gotoTyped } = makeCommands({
     ui, store, player, picker, details, help, guidelines, notice, editable, renderSegments, renderMark,
     numFrames: video.num_frames,
+  });
+
+  // ---- machine proposals (docs/design.md §17) ----
+
+  function jumpProposal(direction) {
+    if (!proposals.shown) return notice("This video has no machine proposals.");
+    const next = proposals.step(direction, player.frame);
+    if (!next) return notice(direction > 0 ? "No proposal after this one." : "No proposal before this one.");
+    ui.selected = null;
+    player.seek(next.start_frame);
+    renderSegments();
+  }
+
+  function focusedOrNotice() {
+    const p = proposals.focused;
+    if (!p) notice(`Go to a proposal first (${displayKey(keymap.key("next_proposal"))}).`);
+    return p;
+  }
+
+  async function acceptProposal() {
+    const p = focusedOrNotice();
+    if (!p) return;
+    if (!editable()) return guarded(() => {});
+    const title = `Category of [${p.start_frame}, ${p.end_frame}] (proposal #${p.rank})`;
+    const code = await picker.open(title, null, $("transport-bar"), p.category_code);
+    if (code === null) return;
+    guarded(() => {
+      const uuid = store.create({ start: p.start_frame, end: p.end_frame, code, origin: Proposals.origin(p) });
+      proposals.current = null;
+      select(uuid);
+    });
+  }
+
+  async function rejectProposal() {
+    const p = focusedOrNotice();
+    if (!p) return;
+    if (!editable()) return guarded(() => {});
+    try {
+      const rejected = await proposals.toggleRejected(p);
+      notice(rejected ? `Proposal #${p.rank} rejected: hidden for you.` : `Proposal #${p.rank} restored.`);
+    } catch (err) {
+      notice(`Could not save that: ${err.message}`, "error");
+    }
+    renderSegments();
+  }
+
+  Object.assign(commands, {
+    next_proposal: () => jumpProposal(1),
+    prev_proposal: () => jumpProposal(-1),
+    accept_proposal: acceptProposal,
+    reject_proposal: rejectProposal,
+  });
+  $("show-rejected").addEventListener("change", (e) => {
+    proposals.showRejected = e.target.checked;
+    e.target.blur();
+    renderSegments();
   });
 
   document.addEventListener("keydown", (event) => {
@@ -211,7 +287,13 @@ async function main() {
     localStorage.setItem("mgstudio:big-step", String(value));
     renderKeys();
   });
-  timeline.addEventListener("select", (e) => select(e.detail.uuid));
+  timeline.addEventListener("select", (e) => {
+    const id = proposalIdOf(e.detail.uuid);
+    if (id === null) return select(e.detail.uuid);
+    proposals.current = id; // a click on a ghost bar focuses it, as a jump does
+    ui.selected = null;
+    renderSegments();
+  });
   timeline.addEventListener("resize", (e) => {
     const { uuid, start, end } = e.detail;
     guarded(() => store.update(uuid, { start, end }));
@@ -248,7 +330,7 @@ async function main() {
   panel.ready.then(() => app.classList.add("ready"));
   videoEl.addEventListener("error", () => fatal("The browser could not play this video's proxy."));
   // For tests and benchmarks: the page's parts, read-only by convention.
-  window.mgstudio = { player, store, syncer, timeline, keymap, watcher };
+  window.mgstudio = { player, store, syncer, timeline, keymap, watcher, proposals };
 }
 
 main();

@@ -105,12 +105,16 @@ export class CategoryPicker {
     }
   }
 
-  /** Ask for a category; resolves to its code, or null when cancelled. */
-  open(title = "Category", current = null, below = null) {
+  /**
+   * Ask for a category; resolves to its code, or null when cancelled. `selected`: a category
+   * to start selected (a proposal's suggestion, so Enter takes it); otherwise none is.
+   */
+  open(title = "Category", current = null, below = null, selected = null) {
     this.finish(null);
     this.title.textContent = title;
     this.search.value = "";
     this.filter();
+    if (selected !== null) this.setActive(this.visible().findIndex((o) => Number(o.dataset.code) === selected));
     for (const o of this.options) o.classList.toggle("current", Number(o.dataset.code) === current);
     this.pointer = this.lastPointer || null;
     this.dialog.classList.remove("pointing");

@@ -21,7 +21,7 @@ export function reconcile(store, serverSegments) {
       if (server.deleted || store.tombstones.has(s.client_uuid)) continue;
       store.records.set(s.client_uuid, {
         uuid: s.client_uuid, ...snapshot(server), deleted: false, server,
-        edited: 0, warnings: [], error: "", rejected: null, conflict: null,
+        edited: 0, warnings: [], error: "", rejected: null, conflict: null, origin: s.proposal_origin || null,
       });
       changed = true;
       continue;
@@ -56,7 +56,7 @@ export function restoreGone(store, uuid) {
   if (!rec || !rec.goneElsewhere) return uuid;
   store.records.delete(uuid);
   store.tombstones.add(uuid);
-  return store.create(snapshot(rec));
+  return store.create({ ...snapshot(rec), origin: rec.origin }); // still began as its proposal
 }
 
 /** Re-reads the assignment's segments when the page is shown again and every half minute. */

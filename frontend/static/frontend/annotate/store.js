@@ -80,7 +80,7 @@ export class SegmentStore extends EventTarget {
       const server = fromServer(s);
       this.records.set(s.client_uuid, {
         uuid: s.client_uuid, ...snapshot(server), deleted: server.deleted, server,
-        edited: 0, warnings: [], error: "", rejected: null, conflict: null,
+        edited: 0, warnings: [], error: "", rejected: null, conflict: null, origin: s.proposal_origin || null,
       });
     }
     for (const k of kept) this.adopt(k);
@@ -132,7 +132,7 @@ export class SegmentStore extends EventTarget {
   unsent() {
     return this.dirty().map((r) => ({
       uuid: r.uuid, ...snapshot(r), deleted: !!r.deleted,
-      server: r.server, error: r.error, rejected: r.rejected,
+      server: r.server, error: r.error, rejected: r.rejected, origin: r.origin || null,
     }));
   }
 
@@ -202,6 +202,7 @@ export class SegmentStore extends EventTarget {
     }
     if (fields) Object.assign(rec, snapshot(fields), { deleted: false });
     else rec.deleted = true;
+    if (fields && fields.origin) rec.origin = fields.origin; // an accepted proposal (proposals.js)
     rec.edited = ++this.clock;
     rec.error = "";
     if (!rec.server && rec.deleted) this.records.delete(uuid);
@@ -334,6 +335,7 @@ export class SegmentStore extends EventTarget {
     const rec = this.records.get(uuid);
     if (!rec) return;
     rec.server = fromServer(serverSegment);
+    if (serverSegment.proposal_origin) rec.origin = serverSegment.proposal_origin;
     rec.warnings = warnings;
     rec.error = "";
     rec.rejected = null;

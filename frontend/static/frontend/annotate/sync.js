@@ -152,6 +152,7 @@ export class Syncer extends EventTarget {
             end_frame: rec.end,
             category_code: rec.code,
             ...notes,
+            proposal: rec.origin ? rec.origin.proposal : undefined, // it began as this proposal
           },
         });
         this.store.confirmed(uuid, body, body.warnings || []);

@@ -98,6 +98,14 @@ export class Lanes {
       if (s.problem) bar.classList.add("problem");
       if (s.pending) bar.classList.add("pending");
       if (s.muted) bar.classList.add("muted");
+      if (s.ghost) {
+        // A machine proposal (annotate/proposals.js): its own label, and no edges to drag.
+        bar.classList.add("ghost");
+        bar.title = `${s.label} [${s.start}, ${s.end}]`;
+        bar.append(el("span", { class: "tl-text", text: s.label }));
+        (bars.get(group) || bars.get(this.lastLane)).push(bar);
+        continue;
+      }
       // The short label always; the category's name too while the bar is hovered or selected.
       const name = s.label && s.label !== `C${s.code}` ? s.label.slice(`C${s.code}`.length) : "";
       bar.append(el("span", { class: "tl-text" }, `C${s.code}`, name ? el("span", { class: "tl-name", text: name }) : null),
