@@ -49,6 +49,7 @@ import json
 import os
 import platform
 import random
+import secrets
 import signal
 import socket
 import statistics
@@ -657,6 +658,9 @@ def main() -> int:
             os.environ,
             DJANGO_SETTINGS_MODULE=settings_module,
             PYTHONPATH=os.pathsep.join([str(tmp), str(ROOT)]),
+            # A real server refuses the published development key; plain HTTP on loopback.
+            DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+            MGSTUDIO_HTTPS="0",
         )
         port = free_port()
         server = start_gunicorn(args, port, env, tmp / "gunicorn.log")
