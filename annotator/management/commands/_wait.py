@@ -44,6 +44,9 @@ __all__ = [
 
 WORKER_COMMAND = ".venv/bin/python -m celery -A mgstudio worker -Q media,gpu,export -c 1 -l INFO"
 ANSWER_SECONDS = 3.0  # the filesystem broker answers within about 2 s (polled every second)
+# A worker busy on a loaded machine can miss the first window: ask once more, longer, before
+# concluding that no worker is there (seen on a 2-core VM at load 10 with Redis).
+SECOND_ANSWER_SECONDS = 10.0
 RECHECK_SECONDS = 30.0
 WAITING = (Job.State.QUEUED, Job.State.RETRYING)
 INGEST_QUEUES = {str(JobKind.INGEST.queue)}
@@ -88,9 +91,13 @@ def queues_without_worker(queues: set[str], timeout: float = ANSWER_SECONDS) -> 
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return set()  # jobs run as they are sent: nothing ever waits for a worker
-    replies = run_job.app.control.inspect(timeout=timeout).active_queues() or {}
-    consumed = {q.get("name") for answered in replies.values() for q in answered or []}
-    return set(queues) - consumed
+    missing = set(queues)
+    for wait in (timeout, SECOND_ANSWER_SECONDS):
+        replies = run_job.app.control.inspect(timeout=wait).active_queues() or {}
+        missing -= {q.get("name") for answered in replies.values() for q in answered or []}
+        if not missing:
+            break
+    return missing
 
 
 def run_here_or_wait(command: BaseCommand, queues: set[str], inline: bool | None) -> bool:
@@ -119,7 +126,7 @@ def _no_worker(missing: set[str]) -> tuple[str, str]:
     queues = ", ".join(sorted(missing))
     return (
         f"no Celery worker consumes the {queues} queue(s) on {broker_name()} "
-        f"(none answered in {ANSWER_SECONDS:g} s)",
+        f"(none answered in {ANSWER_SECONDS + SECOND_ANSWER_SECONDS:g} s)",
         f"start one with: {WORKER_COMMAND}",
     )
 
