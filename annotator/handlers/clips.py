@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 
 from annotator.models import Clip
-from annotator.services.pose_backend import cached_extractor, discard_extractor, pose_config
+from annotator.services.pose_backend import extract_from_file
 from annotator.services.processing import (
     advance,
     after_privacy,
@@ -33,7 +33,6 @@ from jobs.runner import JobContext, JobInputError
 from pipeline import media
 from pipeline.cut import cut_clip
 from pipeline.face_config import PrivacyConfig
-from pipeline.frames import iter_frames
 from pipeline.hashing import sha256_file
 from pipeline.poses import PoseConfigError, save_poses
 from pipeline.privacy import protect_clip
@@ -132,24 +131,13 @@ def poses(ctx: JobContext) -> dict:
     blurred = _path(clip.clip_file) if clip.clip_file else None
     if blurred is None or not blurred.is_file():
         raise JobInputError("the blurred clip is missing; process the clip again", code="chain")
-    config = pose_config()
-    try:
-        extractor = cached_extractor(config)
-    except PoseConfigError as exc:
-        raise JobInputError(str(exc), code="pose_config") from exc
-    info = media.probe_video(blurred)
     ctx.progress(0.0, "poses", force=True)
     try:
-        result = extractor.extract(
-            iter_frames(blurred),
-            num_frames=info.num_frames,
-            width=info.width,
-            height=info.height,
-            on_progress=lambda f: ctx.progress(stage_progress("poses", f), "poses"),
+        result, pose_settings, _ = extract_from_file(
+            blurred, lambda f: ctx.progress(stage_progress("poses", f), "poses")
         )
-    except Exception:
-        discard_extractor(config)  # a failed model may hold a broken state
-        raise
+    except PoseConfigError as exc:
+        raise JobInputError(str(exc), code="pose_config") from exc
     temp = ctx.temp_path("poses.npz")
     save_poses(result, temp)
     digest = sha256_file(temp)
@@ -160,7 +148,7 @@ def poses(ctx: JobContext) -> dict:
         pose_file=relative,
         pose_sha256=digest,
         pose_layout=result.layout,
-        pose_settings=extractor.settings(),
+        pose_settings=pose_settings,
     )
     found = sum(1 for row in result.keypoints if row[:, 2].any())
     return {"clip": clip.pk, "layout": result.layout, "frames_with_subject": found}

@@ -14,15 +14,13 @@ from pathlib import Path
 from django.conf import settings
 
 from annotator.models import Video
-from annotator.services.pose_backend import cached_extractor, discard_extractor, pose_config
+from annotator.services.pose_backend import extract_from_file
 from annotator.services.proposals import after_poses
 from annotator.services.video_poses import store_video_poses
 from baselines.skeleton import to_imigue22
 from jobs.kinds import JobKind
 from jobs.registry import job_handler
 from jobs.runner import JobContext, JobInputError
-from pipeline import media
-from pipeline.frames import iter_frames
 from pipeline.poses import PoseConfigError
 
 
@@ -38,28 +36,17 @@ def video_poses(ctx: JobContext) -> dict:
     proxy = Path(settings.MEDIA_ROOT) / video.proxy_file if video.proxy_file else None
     if proxy is None or not proxy.is_file():
         raise JobInputError("the video's proxy is missing", code="no_proxy")
-    config = pose_config()
-    try:
-        extractor = cached_extractor(config)
-    except PoseConfigError as exc:
-        raise JobInputError(str(exc), code="pose_config") from exc
-    info = media.probe_video(proxy)
     ctx.progress(0.0, "poses", force=True)
     try:
-        result = extractor.extract(
-            iter_frames(proxy),
-            num_frames=info.num_frames,
-            width=info.width,
-            height=info.height,
-            on_progress=lambda f: ctx.progress(0.98 * f, "poses"),
+        result, backend_settings, info = extract_from_file(
+            proxy, lambda f: ctx.progress(0.98 * f, "poses")
         )
-    except Exception:
-        discard_extractor(config)  # a failed model may hold a broken state
-        raise
+    except PoseConfigError as exc:
+        raise JobInputError(str(exc), code="pose_config") from exc
     joints = to_imigue22(result.keypoints, result.layout)
     ctx.progress(0.98, "storing", force=True)
     pose_settings = {
-        **extractor.settings(),
+        **backend_settings,
         "source": "proxy",
         "width": info.width,
         "height": info.height,

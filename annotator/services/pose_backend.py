@@ -7,12 +7,23 @@ than failing every clip at its last stage after cut and blur have run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from annotator.errors import CONFLICT, DomainError
-from pipeline.poses import PoseConfig, PoseConfigError, PoseExtractor, check_backend, load_extractor
+from pipeline import media
+from pipeline.frames import iter_frames
+from pipeline.poses import (
+    PoseConfig,
+    PoseConfigError,
+    PoseExtractor,
+    PoseResult,
+    check_backend,
+    load_extractor,
+)
 
 
 class PoseBackendUnavailable(DomainError):
@@ -71,3 +82,26 @@ def discard_extractor(config: PoseConfig) -> None:
     extractor = _EXTRACTORS.pop(config, None)
     if extractor is not None:
         extractor.close()
+
+
+def extract_from_file(
+    video_file: Path, on_progress: Callable[[float], None]
+) -> tuple[PoseResult, dict[str, Any], media.VideoInfo]:
+    """The configured backend over every frame of a video file (a clip or a whole proxy):
+    the poses, the backend's settings and the file's probe. PoseConfigError if the backend
+    cannot load; a backend that fails mid-file is dropped from the cache."""
+    config = pose_config()
+    extractor = cached_extractor(config)
+    info = media.probe_video(video_file)
+    try:
+        result = extractor.extract(
+            iter_frames(video_file),
+            num_frames=info.num_frames,
+            width=info.width,
+            height=info.height,
+            on_progress=on_progress,
+        )
+    except Exception:
+        discard_extractor(config)  # a failed model may hold a broken state
+        raise
+    return result, extractor.settings(), info
