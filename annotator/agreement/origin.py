@@ -16,31 +16,17 @@ from typing import Any
 
 from .core import Segment
 from .pooling import ProjectAgreement, compare_project
+from .report import pair_rows, rounded
 
 Annotations = Mapping[Hashable, Mapping[Hashable, Sequence[Segment]]]
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
-
-
 def _part(agreement: ProjectAgreement) -> dict[str, Any]:
     return {
-        "r_avg": _rounded(agreement.r_avg),
+        "r_avg": rounded(agreement.r_avg),
         "segments": sum(v.result.n_i + v.result.n_j for v in agreement.videos),
         "matches": sum(v.result.m for v in agreement.videos),
-        "per_pair": [
-            {
-                "labeler_i": p.labeler_i,
-                "labeler_j": p.labeler_j,
-                "videos": p.videos,
-                "m": p.m,
-                "n_i": p.n_i,
-                "n_j": p.n_j,
-                "r": _rounded(p.r),
-            }
-            for p in agreement.pairs
-        ],
+        "per_pair": pair_rows(agreement),
     }
 
 
@@ -78,5 +64,5 @@ def by_origin(
         "proposal": _part(proposal),
         "manual": _part(manual),
         "matches_by_origin": kinds,
-        "proposal_share": _rounded(accepted / total) if total else None,
+        "proposal_share": rounded(accepted / total) if total else None,
     }

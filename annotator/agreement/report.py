@@ -15,8 +15,24 @@ from .kappa import pooled_frame_kappa
 from .pooling import ProjectAgreement, boundary_deltas, r_curve, r_per_category
 
 
-def _rounded(value: float | None, digits: int = 4) -> float | None:
+def rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def pair_rows(agreement: ProjectAgreement) -> list[dict[str, Any]]:
+    """R_pair of every labeler pair, as the report and its exports list them."""
+    return [
+        {
+            "labeler_i": p.labeler_i,
+            "labeler_j": p.labeler_j,
+            "videos": p.videos,
+            "m": p.m,
+            "n_i": p.n_i,
+            "n_j": p.n_j,
+            "r": rounded(p.r),
+        }
+        for p in agreement.pairs
+    ]
 
 
 def _counts(counts: Mapping) -> dict[str, int]:
@@ -26,9 +42,9 @@ def _counts(counts: Mapping) -> dict[str, int]:
 def _stats(stats) -> dict[str, Any]:
     return {
         "count": stats.count,
-        "mean": _rounded(stats.mean, 3),
+        "mean": rounded(stats.mean, 3),
         "median": stats.median,
-        "mean_abs": _rounded(stats.mean_abs, 3),
+        "mean_abs": rounded(stats.mean_abs, 3),
         "median_abs": stats.median_abs,
     }
 
@@ -57,23 +73,12 @@ def project_report(
             "n_i": v.result.n_i,
             "n_j": v.result.n_j,
             "m": v.result.m,
-            "r": _rounded(v.result.r),
+            "r": rounded(v.result.r),
             "disagreements": _counts(v.result.disagreement_counts()),
         }
         for v in agreement.videos
     ]
-    per_pair = [
-        {
-            "labeler_i": p.labeler_i,
-            "labeler_j": p.labeler_j,
-            "videos": p.videos,
-            "m": p.m,
-            "n_i": p.n_i,
-            "n_j": p.n_j,
-            "r": _rounded(p.r),
-        }
-        for p in agreement.pairs
-    ]
+    per_pair = pair_rows(agreement)
     per_category = [
         {
             "category": code,
@@ -81,7 +86,7 @@ def project_report(
             "m": pooled.m,
             "n_i": pooled.n_i,
             "n_j": pooled.n_j,
-            "r": _rounded(pooled.r),
+            "r": rounded(pooled.r),
         }
         for code, pooled in sorted(r_per_category(results).items())
     ]
@@ -97,7 +102,7 @@ def project_report(
     return {
         "theta": agreement.theta,
         "rule_version": agreement.rule_version,
-        "r_avg": _rounded(agreement.r_avg),
+        "r_avg": rounded(agreement.r_avg),
         "videos": len(per_video),
         "segments": sum(v["n_i"] + v["n_j"] for v in per_video),
         "matches": sum(v["m"] for v in per_video),
@@ -105,12 +110,12 @@ def project_report(
         "per_pair": per_pair,
         "per_video": per_video,
         "per_category": per_category,
-        "r_curve": [{"theta": p.theta, "m": p.m, "r": _rounded(p.r)} for p in curve],
+        "r_curve": [{"theta": p.theta, "m": p.m, "r": rounded(p.r)} for p in curve],
         "boundary_deltas": {
             "onset": _stats(deltas.onset),
             "offset": _stats(deltas.offset),
             "onsets": list(deltas.onsets),
             "offsets": list(deltas.offsets),
         },
-        "frame_kappa": _rounded(kappa),
+        "frame_kappa": rounded(kappa),
     }
