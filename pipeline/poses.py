@@ -14,12 +14,16 @@ drops it, so a request can refuse to start processing when the stage could not r
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from pipeline.hashing import sha256_file
 
 BACKENDS = ("mediapipe", "openpifpaf")
 
@@ -104,3 +108,23 @@ def save_poses(result: PoseResult, path: Path) -> None:
     name."""
     with open(path, "wb") as fh:
         np.savez_compressed(fh, keypoints=result.keypoints.astype(np.float32), layout=result.layout)
+
+
+def publish_poses(
+    keypoints: np.ndarray, layout: str, path: Path, *, temp: Path | None = None
+) -> tuple[str, list[int]]:
+    """Write a pose file where readers may be looking: into ``temp`` (by default a hidden file
+    beside ``path``), synced, then renamed, so a crash leaves the old file or the new one, never
+    half of one. Returns the file's sha256 and, per frame, whether anyone was found."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = temp or path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    people = [int(row[:, 2].any()) for row in keypoints]
+    try:
+        save_poses(PoseResult(keypoints=keypoints, layout=layout, people_per_frame=people), temp)
+        with open(temp, "rb") as fh:
+            os.fsync(fh.fileno())
+        digest = sha256_file(temp)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return digest, people

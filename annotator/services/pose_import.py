@@ -11,8 +11,6 @@ Re-importing the same skeletons rewrites nothing.
 
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from baselines.skeleton import to_imigue22
 from jobs.models import Job
 from pipeline.hashing import sha256_file
 from pipeline.openpose import OpenPoseSkeletons
-from pipeline.poses import PoseResult, save_poses
+from pipeline.poses import publish_poses
 
 from .proposals import after_poses
 from .video_poses import load_video_poses, store_imported_poses
@@ -77,23 +75,6 @@ def _same_file(path: Path, keypoints: np.ndarray, layout: str) -> bool:
         return False
 
 
-def _write_atomically(path: Path, keypoints: np.ndarray, layout: str) -> str:
-    # Temp file in the same folder, synced, then renamed: a crash leaves the old file or the new
-    # one, never half of one where a Clip row points.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    try:
-        people = [int(row[:, 2].any()) for row in keypoints]
-        save_poses(PoseResult(keypoints=keypoints, layout=layout, people_per_frame=people), temp)
-        with open(temp, "rb") as fh:
-            os.fsync(fh.fileno())
-        digest = sha256_file(temp)
-        os.replace(temp, path)
-        return digest
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 def import_video_poses(
     video: Video, skeletons: OpenPoseSkeletons, *, source: str
 ) -> PoseImportReport:
@@ -126,7 +107,7 @@ def import_video_poses(
                 Clip.objects.filter(pk=clip.pk).update(pose_sha256=sha256_file(target))
             report.unchanged.append(clip)
             continue
-        digest = _write_atomically(target, keypoints, skeletons.layout)
+        digest, _ = publish_poses(keypoints, skeletons.layout, target)
         Clip.objects.filter(pk=clip.pk).update(
             pose_file=relative,
             pose_sha256=digest,

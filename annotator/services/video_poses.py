@@ -13,8 +13,6 @@ and on demand (API, ``manage.py video_poses``); ``Video.pose_job`` is its job.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +26,7 @@ from baselines.skeleton import NUM_JOINTS, to_imigue22
 from jobs import runner
 from jobs.kinds import JobKind
 from jobs.models import Job
-from pipeline.hashing import sha256_file
-from pipeline.poses import PoseResult, save_poses
+from pipeline.poses import publish_poses
 
 from .pose_backend import require_pose_backend
 
@@ -107,17 +104,7 @@ def store_video_poses(
         raise ValueError(f"expected (T, {NUM_JOINTS}, 3) joints, got {joints.shape}")
     relative = video_pose_path(video)
     target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = temp or target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
-    try:
-        people = [int(row[:, 2].any()) for row in joints]
-        save_poses(PoseResult(keypoints=joints, layout=LAYOUT, people_per_frame=people), temp)
-        with open(temp, "rb") as fh:
-            os.fsync(fh.fileno())
-        digest = sha256_file(temp)
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
+    digest, people = publish_poses(joints, LAYOUT, target, temp=temp)
     recorded = {**pose_settings, "frames": len(joints), "sha256": digest}
     recorded["frames_with_subject"] = int(sum(people))
     Video.objects.filter(pk=video.pk).update(
