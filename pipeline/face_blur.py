@@ -25,6 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from pipeline.face_motion import CameraMotion
 from pipeline.face_tracks import Track, link_tracks, track_boxes
 from pipeline.faces import Box, FaceDetector
 from pipeline.frames import iter_frames, stream_geometry
@@ -172,21 +173,28 @@ class BlurReport:
 
 def _detect_key_frames(
     src: StrPath, detector: FaceDetector, every: int, progress: Callable[[int], None]
-) -> tuple[list[tuple[int, list[Box]]], int]:
+) -> tuple[list[tuple[int, list[Box]]], list[tuple[float, float]], int]:
+    """Each key frame's boxes, the camera's motion per frame at each, and the frame count."""
     keys: list[tuple[int, list[Box]]] = []
+    motion: list[tuple[float, float]] = []
+    camera = CameraMotion()
     last: np.ndarray | None = None
     count = 0
     for index, frame in enumerate(iter_frames(src)):
         count = index + 1
         if index % every == 0:
             keys.append((index, detector.detect(frame)))
+            motion.append(camera.add(index, frame))
             last = None
         else:
             last = frame
         progress(count)
     if last is not None:  # the last frame is always a key frame
         keys.append((count - 1, detector.detect(last)))
-    return keys, count
+        motion.append(camera.add(count - 1, last))
+    if len(motion) > 1:  # the first key frame has no previous one: it moves as the next
+        motion[0] = motion[1]
+    return keys, motion, count
 
 
 def blur_video(
@@ -210,7 +218,7 @@ def blur_video(
 
     started = time.perf_counter()
     # Detection is most of the time: pass 1 is 80 % of the progress, pass 2 the rest.
-    keys, frames = _detect_key_frames(
+    keys, motion, frames = _detect_key_frames(
         src, detector, every, lambda n: progress(0.8 * n / total) if total else None
     )
     tracks = link_tracks(
@@ -218,6 +226,7 @@ def blur_video(
         threshold=detector.threshold,
         low_threshold=getattr(detector, "low_threshold", None),
         max_gap=max(12, 3 * every),
+        motion=motion,
     )
     per_frame = track_boxes(
         tracks,

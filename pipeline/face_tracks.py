@@ -12,6 +12,10 @@ Detections between ``low_threshold`` and the detector's threshold only extend tr
 confirmed (a detection at or above the threshold somewhere in the track): a small face the
 detector scores weakly in some frames stays covered, while a weak one-off on a hand or a
 texture does not start a track of its own (hysteresis, as in edge detection).
+
+A track seen once has no velocity of its own: it is predicted and carried with the camera's
+motion (pipeline.face_motion) when the key frames come with it, so faces in a pan link to
+themselves rather than to a neighbour, also when the detector runs on every 4th frame only.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ class Track:
 
     ident: int
     hits: list[tuple[int, Box]] = field(default_factory=list)
+    # The camera's motion per frame (x, y) at the first and at the last detection.
+    camera: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
 
     @property
     def first(self) -> int:
@@ -42,16 +48,21 @@ class Track:
         return max(box.score for _, box in self.hits)
 
     def velocity(self, at_end: bool) -> tuple[float, float, float, float]:
-        """Per-frame change of (x0, y0, x1, y1) over the two detections at one end."""
+        """Per-frame change of (x0, y0, x1, y1) over the two detections at one end (the
+        camera's motion while there is only one)."""
         if len(self.hits) < 2:
-            return (0.0, 0.0, 0.0, 0.0)
+            cx, cy = self.camera[1] if at_end else self.camera[0]
+            return (cx, cy, cx, cy)
         (fa, a), (fb, b) = self.hits[-2:] if at_end else self.hits[:2]
         dt = max(1, fb - fa)
         return ((b.x0 - a.x0) / dt, (b.y0 - a.y0) / dt, (b.x1 - a.x1) / dt, (b.y1 - a.y1) / dt)
 
-    def predict(self, frame: int) -> Box:
-        """The box expected at ``frame`` after the last detection (constant velocity)."""
+    def predict(self, frame: int, camera: tuple[float, float] | None = None) -> Box:
+        """The box expected at ``frame`` after the last detection (constant velocity; for a
+        track seen once, ``camera``'s motion per frame when given)."""
         f, box = self.hits[-1]
+        if camera is not None and len(self.hits) < 2:
+            return _moved(box, (camera[0], camera[1], camera[0], camera[1]), frame - f)
         return _moved(box, self.velocity(at_end=True), frame - f)
 
 
@@ -71,6 +82,7 @@ def link_tracks(
     max_gap: int = 12,
     reach: float = 0.6,
     speed: float = 0.35,
+    motion: Sequence[tuple[float, float]] | None = None,
 ) -> list[Track]:
     """Link key-frame detections into confirmed tracks.
 
@@ -80,11 +92,13 @@ def link_tracks(
     once the track has a velocity) and the track was last seen at most ``max_gap`` frames
     before. Tracks with no
     detection at or above ``threshold`` are dropped; boxes under ``low_threshold`` are ignored.
+    ``motion`` holds the camera's motion per frame at each key frame (pipeline.face_motion).
     """
     low = threshold if low_threshold is None else min(low_threshold, threshold)
     tracks: list[Track] = []
     live: list[Track] = []
-    for frame, boxes in keyframes:
+    for k, (frame, boxes) in enumerate(keyframes):
+        camera = motion[k] if motion is not None else (0.0, 0.0)
         live = [t for t in live if frame - t.last <= max_gap]
         candidates = sorted((b for b in boxes if b.score >= low), key=lambda b: -b.score)
         pairs = []
@@ -92,7 +106,7 @@ def link_tracks(
             cx, cy = _centre(box)
             side = max(box.x1 - box.x0, box.y1 - box.y0)
             for j, track in enumerate(live):
-                guess = track.predict(frame)
+                guess = track.predict(frame, camera)
                 gx, gy = _centre(guess)
                 size = max(side, guess.x1 - guess.x0, guess.y1 - guess.y0)
                 # A track seen once has no velocity yet: allow for motion since then.
@@ -109,9 +123,10 @@ def link_tracks(
             used_boxes.add(i)
             used_tracks.add(j)
             live[j].hits.append((frame, candidates[i]))
+            live[j].camera = (live[j].camera[0], camera)
         for i, box in enumerate(candidates):
             if i not in used_boxes:
-                track = Track(len(tracks), [(frame, box)])
+                track = Track(len(tracks), [(frame, box)], (camera, camera))
                 tracks.append(track)
                 live.append(track)
     confirmed = [t for t in tracks if t.best_score >= threshold]

@@ -37,7 +37,11 @@ HIDDEN_DETAIL = 0.35
 
 def default_verifier() -> MTCNNDetector:
     """The verifier the ``FACE_VERIFY_*`` defaults give (pipeline.face_config)."""
-    return MTCNNDetector(threshold=VERIFY_THRESHOLD, min_face=VERIFY_MIN_FACE)
+    return MTCNNDetector(
+        threshold=VERIFY_THRESHOLD,
+        min_face=VERIFY_MIN_FACE,
+        scan_face=PrivacyConfig.verify_scan_face,
+    )
 
 
 @dataclass

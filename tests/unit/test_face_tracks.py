@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from pipeline.face_blur import BlurSettings, blur_boxes, detail_kept
+from pipeline.face_motion import CameraMotion
 from pipeline.face_tracks import link_tracks, track_boxes
 from pipeline.faces import Box
+from tests.support.face_scenes import texture
 
 
 def _moving(frame: int, score: float = 0.9, speed: float = 5.0) -> Box:
@@ -76,6 +78,53 @@ def test_a_single_detection_is_linked_across_a_pan_of_a_third_of_a_face_per_fram
     # No velocity yet after one detection: the reach grows with the frames since.
     keys = [(f, [Box(100 + 7 * f, 50, 120 + 7 * f, 70, 0.9)]) for f in (0, 3, 6)]
     assert len(link_tracks(keys, threshold=0.5)) == 1
+
+
+def _pan_of_close_faces(step: int, every: int) -> list[tuple[int, list[Box]]]:
+    """A row of 24 px faces 30 px apart, panning left ``step`` px per frame, seen every
+    ``every``-th frame: from one key frame to the next a face moves further than the gap to
+    its right-hand neighbour's old place."""
+    return [
+        (f, [Box(x - step * f, 300, x - step * f + 24, 324, 0.9) for x in range(300, 900, 30)])
+        for f in range(0, 24, every)
+    ]
+
+
+def test_a_pan_links_each_face_to_itself_with_the_camera_motion():
+    keys = _pan_of_close_faces(step=6, every=4)
+    blind = link_tracks(keys, threshold=0.5)
+    assert len(blind) > 20  # without the camera's motion neighbours swap or tracks break
+    motion = [(-6.0, 0.0)] * len(keys)
+    tracks = link_tracks(keys, threshold=0.5, motion=motion)
+    assert len(tracks) == 20 and all(len(t.hits) == len(keys) for t in tracks)
+    # Each track keeps one face: its boxes move by the pan, never by a neighbour's gap.
+    for track in tracks:
+        xs = [box.x0 + 6 * f for f, box in track.hits]
+        assert max(xs) - min(xs) < 1e-6
+
+
+def test_a_face_seen_once_is_carried_with_the_camera_before_and_after():
+    keys = [(8, [Box(400, 100, 424, 124, 0.9)])]
+    tracks = link_tracks(keys, threshold=0.5, motion=[(-5.0, 0.0)])
+    per_frame = track_boxes(tracks, 17, extend=8, width=640, height=480)
+    assert per_frame[0][0][1].x0 == pytest.approx(440) and per_frame[16][0][1].x0 == 360
+
+
+def test_the_camera_motion_is_measured_from_two_frames():
+    frame = texture(3, 1480, 720)
+    camera = CameraMotion()
+    assert camera.add(0, np.ascontiguousarray(frame[:, 100:1380])) == (0.0, 0.0)
+    dx, dy = camera.add(4, np.ascontiguousarray(frame[:, 76:1356]))  # content moved 24 px right
+    assert dx == pytest.approx(6.0, abs=0.3) and dy == pytest.approx(0.0, abs=0.3)
+
+
+def test_a_periodic_scene_gives_the_small_shift_not_a_period_away():
+    tile = texture(4, 300, 720)  # repeats every 300 px, as the tiled group photograph does
+    frame = np.tile(tile, (1, 6, 1))
+    camera = CameraMotion()
+    camera.add(0, np.ascontiguousarray(frame[:, 300:1580]))
+    dx, _ = camera.add(5, np.ascontiguousarray(frame[:, 330:1610]))  # 30 px left in 5 frames
+    assert dx == pytest.approx(-6.0, abs=0.3)
 
 
 def test_the_face_box_is_fully_hidden_and_the_edge_fades():
