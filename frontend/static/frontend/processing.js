@@ -28,11 +28,14 @@ const posesBox = $("extract-poses");
 const drawn = new Drawn();
 let errorOf = new Map(); // clip id -> its error group's number (1-based), from the summary
 let busy = false; // a POST from this panel is on its way
+// Bumped by each click on the poses switch: a summary requested before it must not undo the click.
+let posesEdits = 0;
 
 /** A message under the button: `ok` (green), `error` (an alert) or plain. */
 const say = statusLine(statusBox);
 
-function renderSummary(summary) {
+/** `posesFresh`: the summary was requested after the last click on the poses switch. */
+function renderSummary(summary, posesFresh) {
   const counts = summary.by_status || {};
   const n = (state) => Number(counts[state]) || 0;
   const total = Number(summary.clips) || 0;
@@ -44,10 +47,12 @@ function renderSummary(summary) {
     `${formatNumber(n("processed"))} of ${plural(total, "clip")} processed (${formatPercent(progress)})` +
     ` · ${others.join(" · ")}`;
   button.disabled = busy || n("agreed") + n("failed") === 0;
-  posesBox.checked = Boolean(summary.extract_poses);
-  $("pose-backend").textContent = summary.extract_poses
-    ? `with ${BACKENDS[summary.pose_backend] || summary.pose_backend}`
-    : "off: clips are processed once their blur is verified";
+  if (posesFresh) {
+    posesBox.checked = Boolean(summary.extract_poses);
+    $("pose-backend").textContent = summary.extract_poses
+      ? `with ${BACKENDS[summary.pose_backend] || summary.pose_backend}`
+      : "off: clips are processed once their blur is verified";
+  }
   renderErrors(summary.errors || []);
 }
 
@@ -199,11 +204,13 @@ function renderClips(clips, summary) {
 }
 
 async function refresh() {
+  const edits = posesEdits;
   const [summary, clips] = await Promise.all([
     get(`projects/${projectId}/processing/`),
     getAll("clips/", { project: projectId, page_size: 1000 }),
   ]);
-  if (drawn.changed("summary", summary)) renderSummary(summary);
+  const posesFresh = edits === posesEdits && !posesBox.disabled;
+  if (drawn.changed("summary", summary)) renderSummary(summary, posesFresh);
   renderClips(clips, summary);
   if (statusBox.dataset.pollError) {
     delete statusBox.dataset.pollError;
@@ -242,6 +249,7 @@ button.addEventListener("click", async () => {
 
 posesBox.addEventListener("change", async () => {
   const wanted = posesBox.checked;
+  posesEdits += 1;
   posesBox.disabled = true;
   try {
     await request(`projects/${projectId}/`, { method: "PATCH", json: { extract_poses: wanted } });
