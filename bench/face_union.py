@@ -15,7 +15,7 @@ with the face-frames it hid.
 
     .venv/bin/python bench/face_union.py faces --every 2
     .venv/bin/python bench/face_union.py fp
-    .venv/bin/python bench/face_union.py unseen --frames-per-group 4
+    .venv/bin/python bench/face_union.py unseen --frames-per-group 4 [--detect-every 3]
 """
 
 from __future__ import annotations
@@ -185,7 +185,9 @@ def _visible(scene: Scene, blurred: list[np.ndarray]) -> dict[int, list[int]]:
 
 def run_unseen(args: argparse.Namespace) -> list[dict[str, Any]]:
     scene = lfw_all_scene(args.frames_per_group)
-    config = PrivacyConfig()
+    config = PrivacyConfig(
+        detect_every=args.detect_every, key_frames_at_cuts=not args.no_key_frames_at_cuts
+    )
     verifier = config.verifier_instance()
     smallest = 0.8 * config.verify_min_face
     with tempfile.TemporaryDirectory() as tmp:
@@ -247,6 +249,9 @@ def main() -> None:
             p.add_argument("--every", type=int, default=2, help="run on every n-th frame")
         if mode in ("faces", "unseen"):
             p.add_argument("--frames-per-group", type=int, default=8)
+        if mode == "unseen":
+            p.add_argument("--detect-every", type=int, default=PrivacyConfig.detect_every)
+            p.add_argument("--no-key-frames-at-cuts", action="store_true")
     args = parser.parse_args()
     print(f"# {machine_line()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     rows = {"faces": run_faces, "fp": run_fp, "unseen": run_unseen}[args.mode](args)

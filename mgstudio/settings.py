@@ -278,6 +278,7 @@ FACE_BLUR_LONG_EDGE = int(os.environ.get("FACE_BLUR_LONG_EDGE", 1280))
 FACE_BLUR_TILES = int(os.environ.get("FACE_BLUR_TILES", 1))
 FACE_BLUR_MAX_UPSCALE = float(os.environ.get("FACE_BLUR_MAX_UPSCALE", 1))
 FACE_DETECT_EVERY = int(os.environ.get("FACE_DETECT_EVERY", 2))
+FACE_KEY_FRAMES_AT_CUTS = env_bool("FACE_KEY_FRAMES_AT_CUTS", True)
 # A second blur pass (input enlarged this much, this threshold) when the verifier finds a face.
 FACE_BLUR_RETRY_UPSCALE = float(os.environ.get("FACE_BLUR_RETRY_UPSCALE", 2))
 FACE_BLUR_RETRY_THRESHOLD = float(os.environ.get("FACE_BLUR_RETRY_THRESHOLD", 0.05))

@@ -1,7 +1,8 @@
 """Blurring faces in a clip: detect on key frames, link into tracks, blur every frame.
 
 :func:`blur_video` reads the clip twice through an ffmpeg rawvideo pipe. Pass 1 runs the
-detector on every ``detect_every``-th frame (and the last) and links the boxes into tracks
+detector on every ``detect_every``-th frame of each shot (and on both sides of a hard cut, and
+the last; pipeline.key_frames) and links the boxes into tracks
 (pipeline.face_tracks): between detections a box follows the face's motion, and it is carried
 beyond a track's ends, so the first and last frames of a clip and faces entering or leaving the
 frame are covered. Pass 2 hides an ellipse over each padded track box (raised a little for hair,
@@ -29,6 +30,7 @@ from pipeline.face_motion import CameraMotion
 from pipeline.face_tracks import Track, link_tracks, track_boxes
 from pipeline.faces import Box, FaceDetector
 from pipeline.frames import iter_frames, stream_geometry
+from pipeline.key_frames import CutDetector, KeyFrameChooser
 from pipeline.process import MediaError, StrPath, count_frames, die_with_parent, encode_rgb_argv
 
 
@@ -37,6 +39,7 @@ class BlurSettings:
     """How faces are found over time and hidden; recorded verbatim in every :class:`BlurReport`."""
 
     detect_every: int = 2  # run the detector on every n-th frame (and the last); tracks fill in
+    key_frames_at_cuts: bool = True  # both frames around a hard cut too; the stride restarts
     extend_frames: int = 6  # a track's box is carried this many frames past its ends (+ stride)
     pad_scale: float = 1.5  # the hidden ellipse is the face box grown by this around its centre
     hair_raise: float = 0.1  # ...and raised by this fraction of the face's height (hair, brow)
@@ -172,28 +175,42 @@ class BlurReport:
 
 
 def _detect_key_frames(
-    src: StrPath, detector: FaceDetector, every: int, progress: Callable[[int], None]
+    src: StrPath,
+    detector: FaceDetector,
+    settings: BlurSettings,
+    progress: Callable[[int], None],
 ) -> tuple[list[tuple[int, list[Box]]], list[tuple[float, float]], int]:
-    """Each key frame's boxes, the camera's motion per frame at each, and the frame count."""
+    """Each key frame's boxes, the camera's motion per frame at each, and the frame count.
+
+    Key frames are every ``detect_every``-th frame of each shot, counted from its first, and the
+    last frame of each shot and of the clip."""
     keys: list[tuple[int, list[Box]]] = []
     motion: list[tuple[float, float]] = []
     camera = CameraMotion()
-    last: np.ndarray | None = None
+    shot_starts = {0}  # positions in ``motion`` where a shot's first key frame lies
+    chooser = KeyFrameChooser(
+        settings.detect_every, CutDetector() if settings.key_frames_at_cuts else None
+    )
+
+    def detect(index: int, frame: np.ndarray) -> None:
+        keys.append((index, detector.detect(frame)))
+        motion.append(camera.add(index, frame))
+
     count = 0
     for index, frame in enumerate(iter_frames(src)):
         count = index + 1
-        if index % every == 0:
-            keys.append((index, detector.detect(frame)))
-            motion.append(camera.add(index, frame))
-            last = None
-        else:
-            last = frame
+        cut, chosen = chooser.push(index, frame)
+        for key, key_frame in chosen:
+            if cut and key == index:  # no motion is measured across a cut
+                camera = CameraMotion()
+                shot_starts.add(len(motion))
+            detect(key, key_frame)
         progress(count)
-    if last is not None:  # the last frame is always a key frame
-        keys.append((count - 1, detector.detect(last)))
-        motion.append(camera.add(count - 1, last))
-    if len(motion) > 1:  # the first key frame has no previous one: it moves as the next
-        motion[0] = motion[1]
+    for key, key_frame in chooser.finish():  # the last frame is always a key frame
+        detect(key, key_frame)
+    for start in shot_starts:  # a shot's first key frame has no previous one: it moves as the next
+        if start + 1 < len(motion) and start + 1 not in shot_starts:
+            motion[start] = motion[start + 1]
     return keys, motion, count
 
 
@@ -219,7 +236,7 @@ def blur_video(
     started = time.perf_counter()
     # Detection is most of the time: pass 1 is 80 % of the progress, pass 2 the rest.
     keys, motion, frames = _detect_key_frames(
-        src, detector, every, lambda n: progress(0.8 * n / total) if total else None
+        src, detector, settings, lambda n: progress(0.8 * n / total) if total else None
     )
     tracks = link_tracks(
         keys,

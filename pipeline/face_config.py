@@ -33,6 +33,7 @@ class PrivacyConfig:
     blur_tiles: int = 1
     blur_max_upscale: float = 1.0
     detect_every: int = 2
+    key_frames_at_cuts: bool = True  # both frames around a hard cut are key frames too
     # When the verifier finds a face after blurring, blur again from the unblurred clip with the
     # input enlarged this much and this threshold (0 turns the second pass off); the result is
     # verified again. Small tight faces that CenterFace scores weakly need it.
@@ -59,6 +60,7 @@ class PrivacyConfig:
         "blur_tiles": "FACE_BLUR_TILES",
         "blur_max_upscale": "FACE_BLUR_MAX_UPSCALE",
         "detect_every": "FACE_DETECT_EVERY",
+        "key_frames_at_cuts": "FACE_KEY_FRAMES_AT_CUTS",
         "retry_upscale": "FACE_BLUR_RETRY_UPSCALE",
         "retry_threshold": "FACE_BLUR_RETRY_THRESHOLD",
         "blur_haar": "FACE_BLUR_HAAR",
@@ -133,7 +135,9 @@ class PrivacyConfig:
         )
 
     def blur_settings(self) -> BlurSettings:
-        return BlurSettings(detect_every=int(self.detect_every))
+        return BlurSettings(
+            detect_every=int(self.detect_every), key_frames_at_cuts=bool(self.key_frames_at_cuts)
+        )
 
 
 def _with_haar(centerface: CenterFaceDetector, neighbours: int) -> FaceDetector:

@@ -18,6 +18,7 @@ def test_defaults_are_the_measured_choice():
     blur = config.blur_detector_instance()
     assert (blur.long_edge, blur.tiles, blur.threshold, blur.low_threshold) == (1280, 1, 0.2, 0.1)
     assert config.blur_settings().detect_every == 2
+    assert config.blur_settings().key_frames_at_cuts is True
     verifier = config.verifier_instance()
     assert isinstance(verifier, MTCNNDetector)
     assert (verifier.threshold, verifier.min_face, verifier.scan_face) == (0.7, 20, 20)
@@ -34,6 +35,7 @@ def test_settings_reach_the_detectors():
         FACE_BLUR_TILES=2,
         FACE_BLUR_MAX_UPSCALE=1.5,
         FACE_DETECT_EVERY=3,
+        FACE_KEY_FRAMES_AT_CUTS=False,
         FACE_BLUR_RETRY_UPSCALE=0,
         FACE_VERIFY_MIN_FACE=24,
         FACE_VERIFY_THRESHOLD=0.8,
@@ -42,6 +44,7 @@ def test_settings_reach_the_detectors():
     blur = config.blur_detector_instance()
     assert (blur.long_edge, blur.tiles, blur.max_upscale) == (960, 2, 1.5)
     assert "tiles=2x2" in blur.name and config.blur_settings().detect_every == 3
+    assert config.blur_settings().key_frames_at_cuts is False
     assert config.retry_detector_instance() is None  # 0 turns the second pass off
     assert isinstance(blur, CenterFaceDetector)  # the cascade is off in the first pass
     verifier = config.verifier_instance()
