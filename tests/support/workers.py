@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ class WorkerProcess:
         """``named=False`` starts it as an operator would with a bare ``celery -A mgstudio
         worker``: no ``-n``, so every such worker on this host is ``celery@<host>``."""
         self.name = name
+        self.hostname = f"{name}@test" if named else f"celery@{socket.gethostname()}"
         self.log_path = Path(settings.DATA_DIR) / f"worker-{name}.log"
         env = dict(os.environ)
         env.update(
@@ -61,7 +63,7 @@ class WorkerProcess:
                 "1",
                 "--pool",
                 "prefork",
-                *(["-n", f"{name}@test"] if named else []),
+                *(["-n", self.hostname] if named else []),
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -77,14 +79,21 @@ class WorkerProcess:
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60) -> None:
+        """Until the worker has logged "ready." and answers on the control channel: the CLI's
+        ``--wait`` asks the workers there, and on a loaded machine a worker that has just logged
+        "ready." can stay silent longer than the CLI waits."""
+        from jobs.tasks import run_job
+
         deadline = time.monotonic() + timeout
+        logged = False
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{self.read_log()}")
-            if b" ready." in self.log_path.read_bytes():
+            logged = logged or b" ready." in self.log_path.read_bytes()
+            if logged and run_job.app.control.ping(destination=[self.hostname], timeout=3.0):
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"worker not ready after {timeout}s:\n{self.read_log()}")
+        raise RuntimeError(f"worker not answering after {timeout}s:\n{self.read_log()}")
 
     def read_log(self) -> str:
         return self.log_path.read_text(errors="replace")
