@@ -19,7 +19,8 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -78,15 +79,18 @@ def blur_boxes(rgb: np.ndarray, boxes: Sequence[Box], settings: BlurSettings) ->
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         roi = out[y0:y1, x0:x1]
-        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        r = np.sqrt(((xx + 0.5 - cx) / ax) ** 2 + ((yy + 0.5 - cy) / ay) ** 2)
+        # Distances on an open grid (a row and a column, broadcast): the ellipse's normalised
+        # radius without building two full coordinate planes per face.
+        dx = ((np.arange(x0, x1, dtype=np.float32) + 0.5 - cx) / ax) ** 2
+        dy = ((np.arange(y0, y1, dtype=np.float32) + 0.5 - cy) / ay) ** 2
+        r = np.sqrt(dy[:, None] + dx[None, :])
         if settings.feather > 0:
             alpha = np.clip((reach - r) / settings.feather, 0.0, 1.0)
         else:
             alpha = (r <= 1.0).astype(np.float32)
+        alpha = alpha.astype(np.float32, copy=False)  # numpy-scalar boxes promote to float64
         hidden = _hide(roi, 2 * max(ax, ay), settings)
-        blended = roi * (1 - alpha[..., None]) + hidden * alpha[..., None]
-        roi[:] = np.round(blended).astype(np.uint8)
+        roi[:] = cv2.blendLinear(hidden, roi, alpha, 1.0 - alpha)
     return out
 
 
@@ -107,7 +111,10 @@ def _hide(roi: np.ndarray, side: float, settings: BlurSettings) -> np.ndarray:
     )
     small_sigma = sigma / factor
     kernel = int(small_sigma * 3) * 2 + 1
-    small = cv2.GaussianBlur(small, (kernel, kernel), small_sigma, borderType=cv2.BORDER_REPLICATE)
+    # As a separable filter: OpenCV's GaussianBlur on 8-bit takes a bit-exact path that is five
+    # times slower on these small images, for the same result within one grey level.
+    taps = cv2.getGaussianKernel(kernel, small_sigma)
+    small = cv2.sepFilter2D(small, -1, taps, taps, borderType=cv2.BORDER_REPLICATE)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
@@ -123,13 +130,14 @@ def detail_kept(before: np.ndarray, after: np.ndarray, box: Box) -> float | None
     centre = (round((box.x0 + box.x1) / 2) - x0, round((box.y0 + box.y1) / 2) - y0)
     axes = (max(1, round((box.x1 - box.x0) / 2)), max(1, round((box.y1 - box.y0) / 2)))
     cv2.ellipse(mask, centre, axes, 0, 0, 360, 1, -1)
-    inside = mask[1:-1, 1:-1] > 0
-    if inside.sum() < 16:
+    inside = mask[1:-1, 1:-1]
+    if cv2.countNonZero(inside) < 16:
         return None
     values = []
     for image in (before, after):
         gray = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32)
-        values.append(float(cv2.Laplacian(gray, cv2.CV_32F)[1:-1, 1:-1][inside].var()))
+        _, std = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_32F)[1:-1, 1:-1], mask=inside)
+        values.append(float(std[0, 0]) ** 2)
     return values[1] / values[0] if values[0] >= 1.0 else None
 
 
@@ -272,17 +280,18 @@ def blur_video(
         assert enc.stdin is not None
         written = 0
         try:
-            for index, frame in enumerate(iter_frames(src, geometry)):
-                cover = per_frame[index] if index < frames else []
-                out = blur_boxes(frame, [b for _, b in cover], settings)
-                for ident, box in cover:
-                    ratio = detail_kept(frame, out, box)
-                    if ratio is not None:
-                        details[ident].append(ratio)
-                enc.stdin.write(out.tobytes())
-                written += 1
-                if total:
-                    progress(0.8 + 0.2 * written / total)
+            with _opencv_threads(1):
+                for index, frame in enumerate(iter_frames(src, geometry)):
+                    cover = per_frame[index] if index < frames else []
+                    out = blur_boxes(frame, [b for _, b in cover], settings)
+                    for ident, box in cover:
+                        ratio = detail_kept(frame, out, box)
+                        if ratio is not None:
+                            details[ident].append(ratio)
+                    enc.stdin.write(out.tobytes())
+                    written += 1
+                    if total:
+                        progress(0.8 + 0.2 * written / total)
             enc.stdin.close()
             enc.wait()
         except BrokenPipeError:  # the encoder died: its stderr says why (below)
@@ -326,6 +335,21 @@ def blur_video(
         per_frame_detections=counts,
         per_frame_boxes=per_frame,
     )
+
+
+@contextmanager
+def _opencv_threads(count: int) -> Iterator[None]:
+    """OpenCV's thread count set to ``count`` for a while (it is process-wide).
+
+    Hiding and measuring faces works on regions of a few thousand pixels, where OpenCV's thread
+    pool costs more than it gains: one thread halved the CPU time of the pass on the group scene
+    (docs/benchmarks.md, "Small faces"), and the encoder runs beside it in its own process."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(count)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def _track_report(

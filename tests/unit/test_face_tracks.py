@@ -74,6 +74,19 @@ def test_thirty_neighbouring_faces_keep_one_track_each():
     assert len(tracks) == 30 and all(len(t.hits) == len(keys) for t in tracks)
 
 
+def test_two_detections_near_one_track_the_nearer_joins_it_and_the_other_starts_its_own():
+    keys = [
+        (0, [Box(100, 100, 140, 150, 0.9)]),
+        # Both lie within reach of the track; the one 6 px off is nearer than the one 14 px off.
+        (2, [Box(114, 100, 154, 150, 0.95), Box(106, 100, 146, 150, 0.6)]),
+    ]
+    tracks = link_tracks(keys, threshold=0.5)
+    assert len(tracks) == 2
+    joined = next(t for t in tracks if len(t.hits) == 2)
+    assert joined.hits[1][1].x0 == 106  # nearest first, not strongest first
+    assert [len(t.hits) for t in tracks] == [2, 1]
+
+
 def test_a_single_detection_is_linked_across_a_pan_of_a_third_of_a_face_per_frame():
     # No velocity yet after one detection: the reach grows with the frames since.
     keys = [(f, [Box(100 + 7 * f, 50, 120 + 7 * f, 70, 0.9)]) for f in (0, 3, 6)]

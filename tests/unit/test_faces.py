@@ -116,6 +116,20 @@ class _FixedDetector:
         return [Box(120, 100, 200, 200, 0.9)] if index in self.frames else []
 
 
+@pytest.mark.parametrize("coord", [float, np.float32, np.float64])
+@pytest.mark.parametrize("feather", [0.0, 0.25])
+def test_blur_takes_box_coordinates_of_any_float_type(coord, feather):
+    # Detectors hand back numpy scalars (float64 from arithmetic on their outputs): the blur
+    # must hide such a box the same as one given in Python floats.
+    rng = np.random.default_rng(1)
+    frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    settings = BlurSettings(feather=feather)
+    plain = blur_boxes(frame, [Box(40.5, 30.0, 90.25, 95.0, 0.9)], settings)
+    typed = blur_boxes(frame, [Box(*(coord(v) for v in (40.5, 30.0, 90.25, 95.0, 0.9)))], settings)
+    assert np.array_equal(plain, typed)
+    assert typed[55:75, 55:75].std() < frame[55:75, 55:75].std() / 3
+
+
 def test_blur_video_keeps_every_frame_in_order_and_blurs_only_tracked_frames(tmp_path):
     src = make_numbered_video(tmp_path / "numbered.mp4", 40, size=(320, 240), audio=True)
     dst = tmp_path / "blurred.mp4"
